@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// `npm run bench`: every benchmark suite in bench/, each beside its named peer in the same run.
+import { spawnSync } from 'node:child_process';
+
+const suites = [
+  ['resilience: per-call overhead', ['bench/resilience.mjs']],
+  ['resilience: heap after 10^6 calls', ['--expose-gc', 'bench/resilience.mjs', '--heap']],
+];
+for (const [title, args] of suites) {
+  console.log(`\n## ${title}\n`);
+  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
