@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock } from './clock.js';
 
 /** Something with a deadline that the queue expires unless it settled first. */
 export interface Expirable {
@@ -19,7 +19,7 @@ export class DeadlineQueue<T extends Expirable> {
   #items: T[] = [];
   #head = 0;
   #compactAt = 64;
-  #timer: TimerHandle | undefined;
+  #armed = false;
 
   constructor(private readonly clock: Clock) {}
 
@@ -32,12 +32,12 @@ export class DeadlineQueue<T extends Expirable> {
   add(item: T): void {
     this.#dropSettledHead();
     this.#items.push(item);
-    if (this.#timer === undefined) this.#arm(item.deadline);
+    if (!this.#armed) this.#arm(item.deadline);
     if (this.#items.length - this.#head > this.#compactAt) this.#compact();
   }
 
   readonly #fire = (): void => {
-    this.#timer = undefined;
+    this.#armed = false;
     const now = this.clock.now();
     while (this.#head < this.#items.length) {
       const item = this.#items[this.#head]!;
@@ -51,7 +51,8 @@ export class DeadlineQueue<T extends Expirable> {
   };
 
   #arm(deadline: number): void {
-    this.#timer = this.clock.setTimeout(this.#fire, Math.max(0, deadline - this.clock.now()));
+    this.#armed = true;
+    this.clock.setTimeout(this.#fire, Math.max(0, deadline - this.clock.now()));
   }
 
   #dropSettledHead(): void {

@@ -4,6 +4,7 @@ import { TimeoutError, CancelledError } from './errors.js';
 import { Emitter } from './events.js';
 import { parseDuration, type Duration, optionsObject, rejectUnknown, oneOf } from './options.js';
 import {
+  ChildContext,
   EMPTY_CONTEXT,
   type Dispose,
   type ExecuteOptions,
@@ -106,7 +107,7 @@ class Timeout implements TimeoutPolicy {
 }
 
 /** One call in flight: its context for the work, its deadline, and its lazily made controller. */
-class TimeoutCall implements PolicyContext, Expirable {
+class TimeoutCall extends ChildContext implements Expirable {
   settled = false;
   timedOut: TimeoutError | undefined;
   #controller: AbortController | undefined;
@@ -114,17 +115,15 @@ class TimeoutCall implements PolicyContext, Expirable {
   #rejectEarly: ((error: unknown) => void) | undefined;
 
   constructor(
-    readonly outer: PolicyContext,
+    outer: PolicyContext,
     readonly policy: Timeout,
     readonly deadline: number,
-  ) {}
-
-  get attempt(): number | undefined {
-    return this.outer.attempt;
+  ) {
+    super(outer);
   }
 
   /** Created on first read: the work that never asks for a signal never pays for one. */
-  get signal(): AbortSignal {
+  override get signal(): AbortSignal {
     if (!this.#controller) {
       const controller = (this.#controller = new AbortController());
       if (this.timedOut) controller.abort(this.timedOut);

@@ -54,6 +54,15 @@ export class ChildContext implements PolicyContext {
   }
 }
 
+/**
+ * The signal of `options` when reading it is free — a caller's plain `{ signal }` — so a policy
+ * can refuse an already-aborted call up front. Under `wrap`, options are a `ChildContext` whose
+ * signal may be lazy: then this returns undefined and the work itself sees the abort.
+ */
+export function eagerSignal(options: ExecuteOptions | undefined): AbortSignal | undefined {
+  return options === undefined || options instanceof ChildContext ? undefined : options.signal;
+}
+
 /** A context that carries an `attempt` number (retry, hedge). */
 export class AttemptContext extends ChildContext {
   readonly #attempt: number;
