@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { VERSION } from '../version.js';
 import { COMMANDS, type Command } from './commands.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE = `switchyard ${VERSION} — service registry, API gateway, sidecar and resilience toolkit
 
@@ -28,8 +29,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command: Command | undefined = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`switchyard: unknown command "${name}" (SY_CLI_USAGE)\n\n${USAGE}`);
-    return 2;
+    throw new UsageError(`unknown command "${name}" (see switchyard --help)`);
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`${command.usage}\n`);
@@ -48,6 +48,6 @@ main(process.argv.slice(2)).then(
     process.stderr.write(
       `switchyard: ${e.message ?? String(error)}${e.code ? ` (${e.code})` : ''}\n`,
     );
-    process.exitCode = 1;
+    process.exitCode = error instanceof UsageError ? 2 : 1;
   },
 );

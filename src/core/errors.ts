@@ -37,9 +37,7 @@ export class SwitchyardError extends Error {
 
 /** True for any error with a stable Switchyard code (core or resilience). */
 export function isSwitchyardError(error: unknown): error is Error & { code: string } {
-  return (
-    error instanceof Error &&
-    typeof (error as { code?: unknown }).code === 'string' &&
-    (error as { code: string }).code.startsWith('SY_')
-  );
+  if (!(error instanceof Error)) return false;
+  const code = (error as Error & { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SY_');
 }

@@ -16,8 +16,10 @@ export interface Expirable {
  * by the calls in flight. The timer is unref'd and stops re-arming once the queue is empty.
  */
 export class DeadlineQueue<T extends Expirable> {
-  #items: T[] = [];
+  // slots [head, tail) are queued; emptied slots hold undefined so settled calls can be collected
+  #items: (T | undefined)[] = [];
   #head = 0;
+  #tail = 0;
   #compactAt = 64;
   #armed = false;
 
@@ -25,29 +27,28 @@ export class DeadlineQueue<T extends Expirable> {
 
   /** Entries not yet dropped (live ones plus settled ones waiting behind a live one). */
   get size(): number {
-    return this.#items.length - this.#head;
+    return this.#tail - this.#head;
   }
 
-  // hot path: called once per call
+  // hot path: called once per call; reuses the array's slots, so a steady state allocates nothing
   add(item: T): void {
     this.#dropSettledHead();
-    this.#items.push(item);
+    this.#items[this.#tail++] = item;
     if (!this.#armed) this.#arm(item.deadline);
-    if (this.#items.length - this.#head > this.#compactAt) this.#compact();
+    if (this.#tail - this.#head > this.#compactAt) this.#compact();
   }
 
   readonly #fire = (): void => {
     this.#armed = false;
     const now = this.clock.now();
-    while (this.#head < this.#items.length) {
+    while (this.#head < this.#tail) {
       const item = this.#items[this.#head]!;
       if (!item.settled && item.deadline > now) break;
-      this.#items[this.#head++] = undefined as unknown as T;
+      this.#items[this.#head++] = undefined;
       if (!item.settled) item.expire();
     }
     this.#dropSettledHead();
-    const next = this.#items[this.#head];
-    if (next) this.#arm(next.deadline);
+    if (this.#head < this.#tail) this.#arm(this.#items[this.#head]!.deadline);
   };
 
   #arm(deadline: number): void {
@@ -57,21 +58,21 @@ export class DeadlineQueue<T extends Expirable> {
 
   #dropSettledHead(): void {
     const items = this.#items;
-    while (this.#head < items.length && items[this.#head]!.settled) {
-      items[this.#head++] = undefined as unknown as T;
-    }
-    if (this.#head === items.length) {
-      items.length = 0;
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > items.length) {
-      this.#items = items.slice(this.#head);
+    while (this.#head < this.#tail && items[this.#head]!.settled) items[this.#head++] = undefined;
+    if (this.#head === this.#tail) {
+      this.#head = this.#tail = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#tail) {
+      this.#items = items.slice(this.#head, this.#tail);
+      this.#tail -= this.#head;
       this.#head = 0;
     }
   }
 
   #compact(): void {
-    this.#items = this.#items.slice(this.#head).filter((item) => !item.settled);
+    const live = this.#items.slice(this.#head, this.#tail).filter((item) => !item!.settled);
+    this.#items = live;
     this.#head = 0;
-    this.#compactAt = Math.max(64, this.#items.length * 2);
+    this.#tail = live.length;
+    this.#compactAt = Math.max(64, live.length * 2);
   }
 }
