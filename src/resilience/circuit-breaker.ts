@@ -476,6 +476,5 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 /** A rejection with the work's own error, unchanged (it need not be an `Error`). */
 function rejected<T>(error: unknown): Promise<T> {
-   
   return Promise.reject(error);
 }
