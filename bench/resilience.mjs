@@ -323,6 +323,24 @@ async function heap() {
       `| ${name} | ${mb(before)} | ${mb(after)} | ${((after - before) / 1024).toFixed(0)} |`,
     );
   }
+  // keyed limiters: 10^6 distinct keys must not grow memory past maxKeys (default 10 000)
+  const limiters = {
+    'tokenBucket, 10^6 distinct keys': r.tokenBucket({ rate: 10, burst: 10 }),
+    'slidingWindow, 10^6 distinct keys': r.slidingWindow({ limit: 10, window: 1000 }),
+  };
+  for (const [name, limiter] of Object.entries(limiters)) {
+    for (let i = 0; i < 20_000; i++) limiter.take(`warm-${i}`);
+    globalThis.gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 1_000_000; i++) limiter.take(`client-${i}`);
+    globalThis.gc();
+    const after = process.memoryUsage().heapUsed;
+    const mb = (b) => (b / 1048576).toFixed(2);
+    const growth = ((after - before) / 1024).toFixed(0);
+    console.log(
+      `| ${name} (keys kept: ${limiter.size}) | ${mb(before)} | ${mb(after)} | ${growth} |`,
+    );
+  }
 }
 
 function driver() {

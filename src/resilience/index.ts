@@ -25,7 +25,8 @@ export type {
 } from './circuit-breaker.js';
 
 // retry, backoff, retry budget
-export { retry, RetryPolicy, defaultIsRetryable, retryAfterOf, parseRetryAfter } from './retry.js';
+export { retry, RetryPolicy, defaultIsRetryable } from './retry.js';
+export { retryAfterOf, parseRetryAfter } from './retry-after.js';
 export type {
   RetryOptions,
   RetryContext,

@@ -11,14 +11,8 @@ import {
   RateLimitedError,
 } from './errors.js';
 import { retryBudget } from './retry-budget.js';
-import {
-  defaultIsRetryable,
-  parseRetryAfter,
-  retry,
-  retryAfterOf,
-  type GiveUpEvent,
-  type RetryEvent,
-} from './retry.js';
+import { parseRetryAfter, retryAfterOf } from './retry-after.js';
+import { defaultIsRetryable, retry, type GiveUpEvent, type RetryEvent } from './retry.js';
 
 type Outcome<T> = { ok: T } | { error: unknown };
 
