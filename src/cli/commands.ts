@@ -10,6 +10,19 @@ export interface Command {
 }
 
 export const COMMANDS: Record<string, Command> = {
+  registry: {
+    summary: 'run the service registry (Consul-compatible HTTP API and DNS)',
+    usage: `Usage: switchyard registry [--http 127.0.0.1:8500] [--dns 127.0.0.1:8600|off]
+                          [--data-dir ./data/registry] [--token SECRET] [--token-for-reads]
+                          [--node-name NAME]
+
+Serves the Consul HTTP API (agent, health, catalog, KV, status; blocking queries) and
+Consul DNS (NAME.service.consul, TAG.NAME.service.consul; A, AAAA, SRV) on loopback.
+State lives in SQLite under --data-dir (":memory:" keeps nothing). With --token (or
+SWITCHYARD_TOKEN) every write needs it as X-Consul-Token or "Authorization: Bearer".
+SIGTERM or Ctrl-C stops it cleanly.`,
+    load: () => import('./registry.js'),
+  },
   demo: {
     summary: 'run the live demo (today: the resilience lab against a real local service)',
     usage: `Usage: switchyard demo [--rate N] [--duration S]

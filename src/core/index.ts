@@ -2,6 +2,7 @@
 export { SwitchyardError, isSwitchyardError, type ErrorDetails } from './errors.js';
 export { ERROR_CODES, type ErrorCode } from './error-codes.js';
 export { randomId } from './ids.js';
+export { createLogger, silentLogger, type Logger, type LogLevel } from './logger.js';
 export {
   type Clock,
   type TimerHandle,
