@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { systemClock, type Clock } from '../../resilience/clock.js';
+import type { Dispose } from '../../resilience/types.js';
 import type { RegistryStore, StoreWrite } from '../store/registry-store.js';
 import { UnknownCheckError, UnknownServiceError } from './catalog-errors.js';
 import { KvTable } from './kv-table.js';
@@ -63,9 +64,13 @@ export class Catalog {
   readonly #services = new Map<string, ServiceInstance>();
   readonly #byName = new Map<string, Map<string, ServiceInstance>>();
   readonly #checks = new Map<string, CheckState>();
+  /** serviceId → its check IDs, so health answers never scan every check. */
+  readonly #checkIdsByService = new Map<string, Set<string>>();
+  readonly #nodeCheckIds = new Set<string>();
   readonly #serviceIndex = new Map<string, number>();
   readonly #healthCache = new Map<string, { index: number; entries: HealthEntry[] }>();
   #writes: Promise<unknown> = Promise.resolve();
+  readonly #checkListeners = new Set<(id: string) => void>();
 
   private constructor(options: CatalogOptions) {
     this.#store = options.store;
@@ -142,14 +147,16 @@ export class Catalog {
 
   /** Checks of one instance (service-level only). */
   checksOfInstance(serviceId: string): CheckState[] {
+    const ids = this.#checkIdsByService.get(serviceId);
+    if (!ids) return [];
     const out: CheckState[] = [];
-    for (const c of this.#checks.values()) if (c.definition.serviceId === serviceId) out.push(c);
+    for (const id of ids) out.push(this.#checks.get(id)!);
     return out;
   }
 
   /** Node-level checks (those without a service), e.g. `serfHealth`. */
   nodeChecks(): CheckState[] {
-    return [...this.#checks.values()].filter((c) => c.definition.serviceId === undefined);
+    return [...this.#nodeCheckIds].map((id) => this.#checks.get(id)!);
   }
 
   /**
@@ -212,11 +219,13 @@ export class Catalog {
       if (previous && previous.name !== spec.name) this.#unindex(previous, index);
       this.#services.set(service.id, service);
       this.#nameMap(service.name).set(service.id, service);
-      for (const c of newChecks) this.#checks.set(c.definition.id, c);
-      for (const c of dropped) this.#checks.delete(c.definition.id);
+      for (const c of newChecks) this.#putCheck(c);
+      for (const c of dropped) this.#dropCheck(c.definition.id);
       this.#servicesIndex = index;
       if (newChecks.length > 0 || dropped.length > 0) this.#checksIndex = index;
       this.#touch(service.name, index);
+      for (const c of newChecks) this.#checkChanged(c.definition.id);
+      for (const c of dropped) this.#checkChanged(c.definition.id);
       return service;
     });
   }
@@ -232,12 +241,13 @@ export class Catalog {
         { op: 'deleteService', id },
         ...checks.map((c) => ({ op: 'deleteCheck', id: c.definition.id }) as const),
       ]);
-      for (const c of checks) this.#checks.delete(c.definition.id);
+      for (const c of checks) this.#dropCheck(c.definition.id);
       this.#unindex(service, index);
       this.#services.delete(id);
       this.#servicesIndex = index;
       if (checks.length > 0) this.#checksIndex = index;
       this.#touch(service.name, index);
+      for (const c of checks) this.#checkChanged(c.definition.id);
       return true;
     });
   }
@@ -253,7 +263,7 @@ export class Catalog {
       const index = this.#index + 1;
       const check = this.#newCheck(spec, index, false);
       await this.#persist(index, [{ op: 'putCheck', check }]);
-      this.#checks.set(check.definition.id, check);
+      this.#putCheck(check);
       this.#checksIndex = index;
       this.#touchCheck(check, index);
       return check;
@@ -266,7 +276,7 @@ export class Catalog {
       if (!check || id === SERF_CHECK_ID) throw new UnknownCheckError(id);
       const index = this.#index + 1;
       await this.#persist(index, [{ op: 'deleteCheck', id }]);
-      this.#checks.delete(id);
+      this.#dropCheck(id);
       this.#checksIndex = index;
       this.#touchCheck(check, index);
     });
@@ -286,7 +296,7 @@ export class Catalog {
     const text = output === undefined ? check.output : output.slice(0, MAX_OUTPUT);
     if (check.status === status && check.output === text) {
       const refreshed = { ...check, ttlDeadline };
-      this.#checks.set(id, refreshed);
+      this.#putCheck(refreshed);
       return Promise.resolve(refreshed);
     }
     return this.#serial(async () => {
@@ -303,11 +313,49 @@ export class Catalog {
           status !== 'critical' ? undefined : (current.criticalSince ?? this.clock.now()),
       };
       await this.#persist(index, [{ op: 'putCheck', check: next }]);
-      this.#checks.set(id, next);
+      this.#putCheck(next);
       this.#checksIndex = index;
       this.#touchCheck(next, index);
       return next;
     });
+  }
+
+  /**
+   * Turns a TTL check critical because its deadline passed, keeping that deadline (`updateCheck`
+   * would restart it). The deadline is checked again in the write queue, so a heartbeat that
+   * arrived meanwhile wins. Resolves whether the check changed.
+   */
+  expireTtl(id: string, output: string): Promise<boolean> {
+    return this.#serial(async () => {
+      const current = this.#checks.get(id);
+      const deadline = current?.ttlDeadline;
+      if (!current || deadline === undefined || deadline > this.clock.now()) return false;
+      const text = output.slice(0, MAX_OUTPUT);
+      if (current.status === 'critical' && current.output === text) return false;
+      const index = this.#index + 1;
+      const next: CheckState = {
+        ...current,
+        status: 'critical',
+        output: text,
+        modifyIndex: index,
+        criticalSince: current.criticalSince ?? this.clock.now(),
+      };
+      await this.#persist(index, [{ op: 'putCheck', check: next }]);
+      this.#putCheck(next);
+      this.#checksIndex = index;
+      this.#touchCheck(next, index);
+      return true;
+    });
+  }
+
+  /**
+   * Calls `listener` with a check's ID after the check is added, replaced, removed or changes
+   * status or output — not for a heartbeat that only moves its TTL deadline (that path stays
+   * free). The health monitors follow the catalog with it; returns the unsubscribe function.
+   */
+  onCheckChange(listener: (id: string) => void): Dispose {
+    this.#checkListeners.add(listener);
+    return () => this.#checkListeners.delete(listener);
   }
 
   // ---- KV writes -----------------------------------------------------------------------------
@@ -385,6 +433,39 @@ export class Catalog {
     };
   }
 
+  #putCheck(check: CheckState): void {
+    const id = check.definition.id;
+    const previous = this.#checks.get(id);
+    if (previous) this.#unlinkCheck(previous);
+    this.#checks.set(id, check);
+    const serviceId = check.definition.serviceId;
+    if (serviceId === undefined) {
+      this.#nodeCheckIds.add(id);
+      return;
+    }
+    let ids = this.#checkIdsByService.get(serviceId);
+    if (!ids) this.#checkIdsByService.set(serviceId, (ids = new Set()));
+    ids.add(id);
+  }
+
+  #dropCheck(id: string): void {
+    const check = this.#checks.get(id);
+    if (!check) return;
+    this.#checks.delete(id);
+    this.#unlinkCheck(check);
+  }
+
+  #unlinkCheck(check: CheckState): void {
+    const serviceId = check.definition.serviceId;
+    if (serviceId === undefined) {
+      this.#nodeCheckIds.delete(check.definition.id);
+      return;
+    }
+    const ids = this.#checkIdsByService.get(serviceId);
+    ids?.delete(check.definition.id);
+    if (ids?.size === 0) this.#checkIdsByService.delete(serviceId);
+  }
+
   #nameMap(name: string): Map<string, ServiceInstance> {
     let map = this.#byName.get(name);
     if (!map) this.#byName.set(name, (map = new Map()));
@@ -403,7 +484,12 @@ export class Catalog {
     this.hub.publish({ kind: 'service', name, index } satisfies Change);
   }
 
+  #checkChanged(id: string): void {
+    for (const listener of this.#checkListeners) listener(id);
+  }
+
   #touchCheck(check: CheckState, index: number): void {
+    this.#checkChanged(check.definition.id);
     const serviceId = check.definition.serviceId;
     if (serviceId === undefined) {
       for (const name of this.#byName.keys()) this.#serviceIndex.set(name, index);
@@ -425,14 +511,14 @@ export class Catalog {
     }
     for (const c of state.checks) {
       const ttl = c.definition.ttlMs;
-      this.#checks.set(c.definition.id, {
+      this.#putCheck({
         ...c,
         ttlDeadline: ttl === undefined ? undefined : now + ttl + ttlGraceMs,
         criticalSince: c.status === 'critical' ? now : undefined,
       });
     }
     this.kv.load(state.kv);
-    this.#checks.set(SERF_CHECK_ID, serfHealth());
+    this.#putCheck(serfHealth());
   }
 }
 
