@@ -21,6 +21,16 @@ export const ERROR_CODES = {
   SY_REG_STORE_INVALID_WRITE: 'A store batch held a malformed write; nothing of it was applied.',
   SY_REG_STORE_FAILED: 'The registry database failed a read or write; the batch was rolled back.',
   SY_REG_STORE_CLOSED: 'The registry store was used after `close()`.',
+  SY_REG_BAD_REQUEST:
+    'The registry HTTP API refused bad input (malformed JSON, wrong type, bad query value); 400.',
+  SY_REG_BODY_TOO_LARGE: 'A registry API request body or KV value was over the size cap; 413.',
+  SY_REG_PERMISSION_DENIED: 'A registry API request lacked the configured token; 403.',
+  SY_REG_UNKNOWN_ENDPOINT: 'No registry API endpoint at that path; 404.',
+  SY_REG_METHOD_NOT_ALLOWED: 'The registry API endpoint does not take that HTTP method; 405.',
+  SY_REG_TOO_MANY_WATCHERS: 'Too many blocking queries and push streams were held open; 429.',
+  SY_REG_HTTP_INVALID_OPTION: '`startRegistryHttp` was given a bad option; `option` names it.',
+  SY_REG_HTTP_INTERNAL:
+    'A registry API request hit a bug; the 500 names a request ID that matches the log line.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -47,7 +47,7 @@ export async function startRegistry(options: RegistryServerOptions): Promise<Run
   let dns: DnsServer | undefined;
   let dnsPort: number | undefined;
   if (options.dns) {
-    dns = new DnsServer({ source: catalog, host: options.dns.host, port: options.dns.port });
+    dns = new DnsServer({ source: catalog, address: options.dns.host, port: options.dns.port, logger });
     dnsPort = (await dns.start()).udpPort;
   }
   return {
