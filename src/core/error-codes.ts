@@ -14,6 +14,10 @@ export const ERROR_CODES = {
   SY_RES_CANCELLED: "The caller's AbortSignal fired.",
   SY_RES_RATE_LIMITED: 'A rate limiter refused the call; `retryAfterMs` says when to try again.',
   SY_CLI_USAGE: 'The command line could not be understood.',
+  SY_REG_UNKNOWN_SERVICE:
+    'A check or maintenance request named a service instance the registry does not have; 404.',
+  SY_REG_UNKNOWN_CHECK:
+    'A check update or deregistration named a check the registry does not have; 404.',
   SY_REG_DNS_INVALID_OPTION: 'A DNS server option is malformed or unknown; `option` names it.',
   SY_REG_DNS_LISTEN_FAILED: 'The DNS server could not bind its UDP or TCP socket.',
   SY_REG_STORE_OPEN:

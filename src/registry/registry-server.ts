@@ -33,7 +33,7 @@ export interface RunningRegistry {
 /** Starts a whole registry: store → catalog → health checks → HTTP API → DNS. */
 export async function startRegistry(options: RegistryServerOptions): Promise<RunningRegistry> {
   const logger = options.logger ?? createLogger('registry');
-  const store = await openStore(options.dataDir);
+  const store = openStore(options.dataDir);
   const catalog = await Catalog.open({ store, node: options.node });
   const health = startHealth({ catalog, logger });
   const http = await startRegistryHttp({
@@ -47,7 +47,12 @@ export async function startRegistry(options: RegistryServerOptions): Promise<Run
   let dns: DnsServer | undefined;
   let dnsPort: number | undefined;
   if (options.dns) {
-    dns = new DnsServer({ source: catalog, address: options.dns.host, port: options.dns.port, logger });
+    dns = new DnsServer({
+      source: catalog,
+      address: options.dns.host,
+      port: options.dns.port,
+      logger,
+    });
     dnsPort = (await dns.start()).udpPort;
   }
   return {
@@ -63,7 +68,7 @@ export async function startRegistry(options: RegistryServerOptions): Promise<Run
   };
 }
 
-async function openStore(dataDir: string): Promise<RegistryStore> {
+function openStore(dataDir: string): RegistryStore {
   if (dataDir === ':memory:') return new MemoryStore();
   mkdirSync(dataDir, { recursive: true });
   return openSqliteStore({ dataDir });

@@ -21,8 +21,8 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): StartedPr
   });
   let out = '';
   let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );
@@ -43,11 +43,11 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): StartedPr
           finish(() => reject(new Error(`exited before ${pattern}; stderr: ${err}`)));
         const finish = (fn: () => void) => {
           clearTimeout(timer);
-          child.stdout!.off('data', check);
+          child.stdout.off('data', check);
           child.off('exit', onExit);
           fn();
         };
-        child.stdout!.on('data', check);
+        child.stdout.on('data', check);
         child.once('exit', onExit);
         check();
       });

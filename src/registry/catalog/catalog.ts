@@ -468,7 +468,7 @@ export class Catalog {
 
   #nameMap(name: string): Map<string, ServiceInstance> {
     let map = this.#byName.get(name);
-    if (!map) this.#byName.set(name, (map = new Map()));
+    if (!map) this.#byName.set(name, (map = new Map<string, ServiceInstance>()));
     return map;
   }
 
