@@ -1,6 +1,3 @@
-// node:test's describe/test return promises the runner itself awaits (eslint.config.js allows
-// them in *.test.ts; this suite lives in a non-test file so every implementation can import it).
-/* eslint-disable @typescript-eslint/no-floating-promises */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { CheckState, KvEntry, ServiceInstance } from '../catalog/model.js';
