@@ -24,12 +24,13 @@ SIGTERM or Ctrl-C stops it cleanly.`,
     load: () => import('./registry.js'),
   },
   demo: {
-    summary: 'run the live demo (today: the resilience lab against a real local service)',
+    summary: 'run the live demo (a real service, a registry checking it, the breaker lab)',
     usage: `Usage: switchyard demo [--rate N] [--duration S]
 
-Starts a real HTTP service on a loopback port and calls it through the resilience
-pipeline (timeout → retry → circuit breaker), injecting failures, so you can watch the
-breaker trip on the 5th failure, fail fast through its cooldown, probe and close.
+Starts a real HTTP service on a loopback port, an in-memory registry that health-checks
+it, and calls the service through the resilience pipeline (retry → circuit breaker →
+timeout) while injecting failures, so you can watch the breaker trip on the 5th failure,
+the registry mark the instance critical, and the breaker probe and close again.
 
   --rate N       calls per second (default 20)
   --duration S   stop after S seconds (default: run until Ctrl-C)`,

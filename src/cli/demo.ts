@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { FlakyService, type ServiceMode } from '../demo/flaky-service.js';
+import { createLogger } from '../core/logger.js';
+import { startRegistry } from '../registry/registry-server.js';
 import { UsageError } from './usage-error.js';
 import {
   BrokenCircuitError,
@@ -60,6 +62,28 @@ export async function run(args: string[]): Promise<number> {
   const log = (line: string) => process.stdout.write(`[${elapsed()}s] ${line}\n`);
 
   log(`payment-service listening on ${url}`);
+  const registry = await startRegistry({
+    http: { host: '127.0.0.1', port: 0 },
+    dns: { host: '127.0.0.1', port: 0 },
+    dataDir: ':memory:',
+    logger: createLogger('registry', 'warn'),
+  });
+  await registerWithHttpCheck(registry.httpUrl, url);
+  log(`registry on ${registry.httpUrl} (Consul API), DNS on 127.0.0.1:${registry.dnsPort}`);
+  log(`registered payment-1 in the registry, health-checked over HTTP every 1 s; try:`);
+  log(`  curl '${registry.httpUrl}/v1/health/service/payment-service?passing'`);
+  log(`  dig @127.0.0.1 -p ${registry.dnsPort} payment-service.service.consul SRV`);
+  let lastStatus = '';
+  const unwatch = registry.catalog.hub.subscribe(
+    (c) => c.kind === 'service' && c.name === 'payment-service',
+    () => {
+      const entry = registry.catalog.healthOf('payment-service')[0];
+      if (entry && entry.status !== lastStatus) {
+        lastStatus = entry.status;
+        log(`registry: payment-1 is ${entry.status}`);
+      }
+    },
+  );
   log('breaker: failure threshold 5, cooldown 10 s, 2 successful probes close it');
   breaker.onStateChange(({ to }) => {
     const snap = breaker.snapshot();
@@ -129,8 +153,27 @@ export async function run(args: string[]): Promise<number> {
   clearInterval(report);
   if (process.stdin.isTTY) process.stdin.setRawMode(false);
   process.stdin.pause();
+  unwatch();
+  await registry.close();
   await service.stop();
   breaker.dispose();
   log('stopped');
   return 0;
+}
+
+/** Registers the demo service the way any service would: Consul's HTTP API with an HTTP check. */
+async function registerWithHttpCheck(registryUrl: string, serviceUrl: string): Promise<void> {
+  const { hostname, port } = new URL(serviceUrl);
+  const res = await fetch(`${registryUrl}/v1/agent/service/register`, {
+    method: 'PUT',
+    body: JSON.stringify({
+      Name: 'payment-service',
+      ID: 'payment-1',
+      Address: hostname,
+      Port: Number(port),
+      Check: { HTTP: `${serviceUrl}/health`, Interval: '1s', Timeout: '500ms' },
+    }),
+  });
+  if (!res.ok)
+    throw new Error(`registering with the registry failed: ${res.status} ${await res.text()}`);
 }

@@ -41,6 +41,8 @@ describe('switchyard CLI', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /payment-service listening on http:\/\/127\.0\.0\.1:\d+/);
     assert.match(r.stdout, /sent ok [1-9]\d*/);
+    assert.match(r.stdout, /registry on http:\/\/127\.0\.0\.1:\d+ \(Consul API\)/);
+    assert.match(r.stdout, /registered payment-1 in the registry/);
     assert.match(r.stdout, /stopped/);
   });
 });
