@@ -5,6 +5,7 @@ import type { NodeInfo } from './catalog/model.js';
 import { startRegistryHttp } from './api/http-server.js';
 import { DnsServer } from './dns/dns-server.js';
 import { startHealth } from './health/health-runner.js';
+import { RegistryMetrics } from './registry-metrics.js';
 import { MemoryStore } from './store/memory-store.js';
 import { openSqliteStore } from './store/sqlite-store.js';
 import type { RegistryStore } from './store/registry-store.js';
@@ -24,6 +25,8 @@ export interface RegistryServerOptions {
 
 export interface RunningRegistry {
   readonly catalog: Catalog;
+  /** The registry's Prometheus metrics, also served at `GET <httpUrl>/metrics`. */
+  readonly metrics: RegistryMetrics;
   readonly httpUrl: string;
   readonly dnsPort: number | undefined;
   /** Stops accepting, stops health checks, then flushes and closes the store. */
@@ -36,14 +39,18 @@ export async function startRegistry(options: RegistryServerOptions): Promise<Run
   const store = openStore(options.dataDir);
   const catalog = await Catalog.open({ store, node: options.node });
   const health = startHealth({ catalog, logger });
+  const metrics = new RegistryMetrics({ catalog, health });
   const http = await startRegistryHttp({
     catalog,
     host: options.http.host,
     port: options.http.port,
     token: options.token,
     requireTokenForReads: options.requireTokenForReads ?? false,
+    metrics: metrics.registry,
     logger,
   });
+  // The API serves the metrics and counts its own watchers, so it joins them once it runs.
+  metrics.observe({ http });
   let dns: DnsServer | undefined;
   let dnsPort: number | undefined;
   if (options.dns) {
@@ -54,9 +61,11 @@ export async function startRegistry(options: RegistryServerOptions): Promise<Run
       logger,
     });
     dnsPort = (await dns.start()).udpPort;
+    metrics.observe({ dns });
   }
   return {
     catalog,
+    metrics,
     httpUrl: http.url,
     dnsPort,
     async close() {

@@ -23,7 +23,7 @@ import { healthRoutes } from './consul/health-routes.js';
 import { kvRoutes } from './consul/kv-routes.js';
 import { statusRoutes } from './consul/status-routes.js';
 import { Exchange, type HttpContext } from './exchange.js';
-import { RouteTable, type Method } from './route-table.js';
+import { RouteTable, type Method, type RouteHandler } from './route-table.js';
 import { streamRoutes } from './stream-routes.js';
 import { tokenCheck, type TokenCheck } from './token-auth.js';
 
@@ -45,7 +45,15 @@ export interface RegistryHttpOptions {
   readonly maxWatchers?: number;
   /** Push-stream heartbeat period (default 15 s). */
   readonly streamHeartbeatMs?: number;
+  /** Served at `GET /metrics` (a read) when set; a prom-client `Registry` fits. */
+  readonly metrics?: MetricsEndpoint;
   readonly logger?: Logger;
+}
+
+/** Prometheus text and its content type, rendered when scraped. */
+export interface MetricsEndpoint {
+  readonly contentType: string;
+  metrics(): Promise<string>;
 }
 
 /** A running registry HTTP API. */
@@ -54,6 +62,8 @@ export interface RegistryHttp {
   /** `http://host:port` (IPv6 hosts in brackets). */
   readonly url: string;
   readonly server: Server;
+  /** Blocking queries and streams held open now, and the cap (live; read by the metrics). */
+  readonly watchers: { readonly active: number; readonly limit: number };
   /** Stops accepting, answers held blocking queries, ends streams, then closes every connection. */
   close(): Promise<void>;
 }
@@ -72,7 +82,7 @@ const MAX_PARAM = 2048;
  */
 export async function startRegistryHttp(options: RegistryHttpOptions): Promise<RegistryHttp> {
   const ctx = context(options);
-  const table = routes();
+  const table = routes(options.metrics);
   const auth = tokenCheck(options.token);
   const readsNeedToken = auth !== null && options.requireTokenForReads === true;
   const server = createServer(
@@ -98,6 +108,7 @@ export async function startRegistryHttp(options: RegistryHttpOptions): Promise<R
     port,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     server,
+    watchers: ctx.watchers,
     close: () => (closing ??= shutdown(server, ctx)),
   };
 }
@@ -171,8 +182,9 @@ function onClientError(error: Error & { code?: string }, socket: Socket): void {
   );
 }
 
-function routes(): RouteTable {
+function routes(metrics: MetricsEndpoint | undefined): RouteTable {
   const table = new RouteTable();
+  if (metrics) table.add('GET', '/metrics', metricsRoute(metrics));
   agentRoutes(table);
   healthRoutes(table);
   catalogRoutes(table);
@@ -180,6 +192,18 @@ function routes(): RouteTable {
   statusRoutes(table);
   streamRoutes(table);
   return table;
+}
+
+/** Prometheus scrapes: rendered from the live objects on each request, never cached. */
+function metricsRoute(endpoint: MetricsEndpoint): RouteHandler {
+  return async (x) => {
+    const text = await endpoint.metrics();
+    x.res.writeHead(200, {
+      'Content-Type': endpoint.contentType,
+      'Content-Length': Buffer.byteLength(text),
+    });
+    x.res.end(text);
+  };
 }
 
 function context(options: RegistryHttpOptions): HttpContext {
