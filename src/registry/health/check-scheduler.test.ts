@@ -7,19 +7,11 @@ import { Catalog, type ServiceSpec } from '../catalog/catalog.js';
 import type { CheckDefinition, HealthStatus } from '../catalog/model.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { CheckScheduler, spreadOffset, type Probe, type ProbeResult } from './check-scheduler.js';
+import { serviceSpec } from '../../../test/helpers/registry-fixtures.js';
 
 const INTERVAL = 10_000;
 
-const service = (id: string): ServiceSpec => ({
-  id,
-  name: 'web',
-  address: '127.0.0.1',
-  port: 8080,
-  tags: [],
-  meta: {},
-  weights: { passing: 1, warning: 1 },
-  enableTagOverride: false,
-});
+const service = (id: string): ServiceSpec => serviceSpec(id);
 
 const httpCheck = (serviceId: string, extra: Partial<CheckDefinition> = {}): CheckDefinition => ({
   id: `check:${serviceId}`,

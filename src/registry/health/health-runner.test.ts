@@ -5,17 +5,9 @@ import { Catalog, type ServiceSpec } from '../catalog/catalog.js';
 import type { CheckDefinition } from '../catalog/model.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { startHealth } from './health-runner.js';
+import { serviceSpec } from '../../../test/helpers/registry-fixtures.js';
 
-const service = (id: string): ServiceSpec => ({
-  id,
-  name: 'web',
-  address: '127.0.0.1',
-  port: 8080,
-  tags: [],
-  meta: {},
-  weights: { passing: 1, warning: 1 },
-  enableTagOverride: false,
-});
+const service = (id: string): ServiceSpec => serviceSpec(id);
 
 const ttl = (serviceId: string): CheckDefinition => ({
   id: `ttl:${serviceId}`,

@@ -6,19 +6,11 @@ import { Catalog, type CheckSpec, type ServiceSpec } from '../catalog/catalog.js
 import type { HealthStatus } from '../catalog/model.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { Reaper, type ReaperOptions } from './reaper.js';
+import { serviceSpec } from '../../../test/helpers/registry-fixtures.js';
 
 const AFTER = 60_000;
 
-const service = (id: string): ServiceSpec => ({
-  id,
-  name: 'web',
-  address: '127.0.0.1',
-  port: 8080,
-  tags: [],
-  meta: {},
-  weights: { passing: 1, warning: 1 },
-  enableTagOverride: false,
-});
+const service = (id: string): ServiceSpec => serviceSpec(id);
 
 const check = (
   serviceId: string,

@@ -4,19 +4,11 @@ import { ManualClock } from '../../resilience/clock.js';
 import { Catalog, type CheckSpec, type ServiceSpec } from '../catalog/catalog.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { TtlMonitor, ttlExpiredOutput } from './ttl-monitor.js';
+import { serviceSpec } from '../../../test/helpers/registry-fixtures.js';
 
 const TTL = 10_000;
 
-const service = (id: string): ServiceSpec => ({
-  id,
-  name: 'web',
-  address: '127.0.0.1',
-  port: 8080,
-  tags: [],
-  meta: {},
-  weights: { passing: 1, warning: 1 },
-  enableTagOverride: false,
-});
+const service = (id: string): ServiceSpec => serviceSpec(id);
 
 const ttlCheck = (serviceId: string, ttlMs = TTL): CheckSpec => ({
   definition: {
