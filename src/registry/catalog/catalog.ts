@@ -436,8 +436,10 @@ export class Catalog {
   #putCheck(check: CheckState): void {
     const id = check.definition.id;
     const previous = this.#checks.get(id);
-    if (previous) this.#unlinkCheck(previous);
     this.#checks.set(id, check);
+    // hot path (every heartbeat): the same check of the same instance needs no relinking
+    if (previous && previous.definition.serviceId === check.definition.serviceId) return;
+    if (previous) this.#unlinkCheck(previous);
     const serviceId = check.definition.serviceId;
     if (serviceId === undefined) {
       this.#nodeCheckIds.add(id);
