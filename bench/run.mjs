@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 const suites = [
   ['resilience: per-call overhead', ['bench/resilience.mjs']],
   ['resilience: heap after 10^6 calls', ['--expose-gc', 'bench/resilience.mjs', '--heap']],
+  ['registry: beside etcd 3.4', ['bench/registry.mjs']],
 ];
 for (const [title, args] of suites) {
   console.log(`\n## ${title}\n`);
