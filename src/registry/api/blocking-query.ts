@@ -85,6 +85,12 @@ export function targetIndex(catalog: Catalog, target: WatchTarget): number {
   }
 }
 
+/** The hub topic a target's changes arrive on (none: offered every change). */
+export function targetTopic(target: WatchTarget): string | undefined {
+  if (target.kind === 'service') return `service:${target.name}`;
+  return target.kind === 'kv' ? 'kv' : undefined;
+}
+
 /** The changes that can move a target's index; all others never wake its watchers. */
 export function targetFilter(target: WatchTarget): ChangeFilter {
   switch (target.kind) {
@@ -151,7 +157,7 @@ async function hold(
     const remaining = deadline - performance.now();
     if (remaining <= 0) break;
     // waitFor registers synchronously, right after the index comparison: no change slips between.
-    const waiting = catalog.hub.waitFor(filter, remaining, signal);
+    const waiting = catalog.hub.waitFor(filter, remaining, signal, targetTopic(target));
     if (blockingHoldChannel.hasSubscribers) blockingHoldChannel.publish({ target, minIndex });
     const changed = await waiting;
     if (x.clientLeft) return undefined;
