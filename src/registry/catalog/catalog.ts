@@ -51,6 +51,10 @@ const SERF_CHECK_ID = 'serfHealth';
  * becomes visible (so an answered write survives `kill -9`). Writes are serialized; reads are
  * synchronous. Every change gets the next index and is published on `hub` with the service name
  * or key it touches, so a watcher of one service is never woken by another.
+ *
+ * Longer than our usual file on purpose: every write allocates the next index, persists, updates
+ * the in-memory maps and publishes as one serialized step, and those maps stay private to this
+ * class. Pure parts live beside it (`kv-table.ts`, `watch-hub.ts`).
  */
 export class Catalog {
   readonly hub = new WatchHub();
