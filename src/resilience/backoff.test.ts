@@ -2,18 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { constantBackoff, exponentialBackoff, type Backoff, type RandomSource } from './backoff.js';
 import { InvalidOptionError } from './errors.js';
-
-/** mulberry32: a tiny seeded PRNG, so every sample set is reproducible. */
-function seeded(seed: number): RandomSource {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../test/helpers/prng.js';
 
 const fixed =
   (value: number): RandomSource =>
@@ -75,7 +64,7 @@ void describe('exponentialBackoff', () => {
 
   void test('full jitter stays in [0, ceiling) and spreads over it', () => {
     const b = exponentialBackoff({ initial: 100, max: 1600, jitter: 'full' });
-    const random = seeded(1);
+    const random = prng(1);
     for (let retry = 1; retry <= 8; retry++) {
       const ceiling = Math.min(1600, 100 * 2 ** (retry - 1));
       const samples = Array.from({ length: 2000 }, () => b.next({ retry, previousMs: 0, random }));
@@ -90,7 +79,7 @@ void describe('exponentialBackoff', () => {
 
   void test('equal jitter stays in [ceiling / 2, ceiling)', () => {
     const b = exponentialBackoff({ initial: 100, max: 1600, jitter: 'equal' });
-    const random = seeded(2);
+    const random = prng(2);
     for (let retry = 1; retry <= 8; retry++) {
       const ceiling = Math.min(1600, 100 * 2 ** (retry - 1));
       const samples = Array.from({ length: 2000 }, () => b.next({ retry, previousMs: 0, random }));
@@ -104,7 +93,7 @@ void describe('exponentialBackoff', () => {
 
   void test('decorrelated jitter: random in [initial, 3 × previous), capped at max', () => {
     const b = exponentialBackoff({ initial: 100, max: 5000, jitter: 'decorrelated' });
-    const random = seeded(3);
+    const random = prng(3);
     for (let run = 0; run < 50; run++) {
       let previousMs = 0;
       for (let retry = 1; retry <= 40; retry++) {
@@ -114,7 +103,7 @@ void describe('exponentialBackoff', () => {
         previousMs = d;
       }
     }
-    const capped = sequence(b, 200, seeded(4));
+    const capped = sequence(b, 200, prng(4));
     assert.ok(capped.includes(5000), 'a long run reaches the cap');
     // The first retry is based on `initial` whatever `previousMs` says (NaN included).
     assert.equal(b.next({ retry: 1, previousMs: 0, random: fixed(0.5) }), 200);
@@ -124,7 +113,7 @@ void describe('exponentialBackoff', () => {
   void test('ignores the multiplier for decorrelated jitter (AWS uses 3)', () => {
     const a = exponentialBackoff({ jitter: 'decorrelated', multiplier: 2 });
     const b = exponentialBackoff({ jitter: 'decorrelated', multiplier: 7 });
-    assert.deepEqual(sequence(a, 20, seeded(5)), sequence(b, 20, seeded(5)));
+    assert.deepEqual(sequence(a, 20, prng(5)), sequence(b, 20, prng(5)));
   });
 
   void test('attempt 10 000 (and beyond) is finite and at the cap, for every jitter', () => {
@@ -134,7 +123,7 @@ void describe('exponentialBackoff', () => {
         const d = b.next({ retry, previousMs: 30_000, random: fixed(0.999999) });
         assert.ok(Number.isFinite(d) && d > 0 && d <= 30_000, `${jitter} retry ${retry}: ${d}`);
       }
-      const long = sequence(b, 10_000, seeded(6));
+      const long = sequence(b, 10_000, prng(6));
       assert.ok(long.every(Number.isFinite), jitter);
       assert.equal(long.length, 10_000);
     }
@@ -153,7 +142,7 @@ void describe('exponentialBackoff', () => {
   void test('is pure: same input and random give the same delay', () => {
     for (const jitter of ['none', 'full', 'equal', 'decorrelated'] as const) {
       const b = exponentialBackoff({ jitter });
-      assert.deepEqual(sequence(b, 30, seeded(7)), sequence(b, 30, seeded(7)), jitter);
+      assert.deepEqual(sequence(b, 30, prng(7)), sequence(b, 30, prng(7)), jitter);
     }
   });
 

@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { circuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { ManualClock, flushMicrotasks } from './clock.js';
 import { BrokenCircuitError, CancelledError, IsolatedCircuitError } from './errors.js';
+import { prng } from '../../test/helpers/prng.js';
 
 type State = 'CLOSED' | 'OPEN' | 'HALF_OPEN' | 'ISOLATED';
 type Verdict = 'success' | 'failure' | 'ignored';
@@ -301,18 +302,6 @@ const SCENARIOS: { name: string; options: CircuitBreakerOptions; model: ModelCon
     },
   },
 ];
-
-/** mulberry32: a tiny seeded PRNG, so every run replays the same sequences. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface InFlight {
   call: ModelCall;

@@ -3,19 +3,10 @@ import { describe, test } from 'node:test';
 import { ManualClock } from './clock.js';
 import { InvalidOptionError } from './errors.js';
 import { slidingWindow, type SlidingWindowOptions } from './sliding-window.js';
+import { prng } from '../../test/helpers/prng.js';
 
 function invalidOption(option: string) {
   return (error: unknown) => error instanceof InvalidOptionError && error.option === option;
-}
-
-/** A tiny deterministic PRNG (mulberry32), so the randomized test replays exactly. */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('slidingWindow log', () => {
@@ -65,7 +56,7 @@ describe('slidingWindow log', () => {
     const limit = 37;
     const log = slidingWindow({ limit, window: 1000, algorithm: 'log', clock });
     let naive: number[] = [];
-    const rnd = random(42);
+    const rnd = prng(42);
     for (let i = 0; i < 20_000; i++) {
       clock.advance(Math.floor(rnd() * 60));
       const now = clock.now();

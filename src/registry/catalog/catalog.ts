@@ -15,17 +15,8 @@ import type {
 } from './model.js';
 import { WatchHub, type Change } from './watch-hub.js';
 
-/** A validated registration (the API translators validate and fill defaults). */
-export interface ServiceSpec {
-  readonly id: string;
-  readonly name: string;
-  readonly address: string;
-  readonly port: number;
-  readonly tags: readonly string[];
-  readonly meta: Readonly<Record<string, string>>;
-  readonly weights: { readonly passing: number; readonly warning: number };
-  readonly enableTagOverride: boolean;
-}
+/** A validated registration (the API translators validate and fill defaults); the catalog adds the indexes. */
+export type ServiceSpec = Omit<ServiceInstance, 'createIndex' | 'modifyIndex'>;
 
 /** A check to register, with its initial status (default critical, as Consul). */
 export interface CheckSpec {

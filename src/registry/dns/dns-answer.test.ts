@@ -9,6 +9,7 @@ import dnsPacket, {
 import type { HealthEntry, HealthStatus, NodeInfo } from '../catalog/model.js';
 import { answerDnsQuery, RCODE, type DnsTransport } from './dns-answer.js';
 import { compileDnsOptions, type DnsAnswerOptions, type DnsSource } from './dns-options.js';
+import { prng } from '../../../test/helpers/prng.js';
 
 const NODE: NodeInfo = { id: 'n1', name: 'node1', address: '192.0.2.1', datacenter: 'dc1' };
 
@@ -49,18 +50,6 @@ function fakeSource(services: Record<string, HealthEntry[]>, node = NODE) {
     },
   };
   return Object.assign(source, { calls });
-}
-
-/** mulberry32: a small seeded PRNG, so shuffles and the garbage corpus are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface QueryOptions {
