@@ -36,6 +36,18 @@ describe('switchyard CLI', () => {
     assert.match(r.stderr, /--rate/);
   });
 
+  test('registry rejects a malformed listen address and a read-token flag without a token', () => {
+    const bad = cli('registry', '--http', 'localhost', '--data-dir', ':memory:');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--http: expected host:port/);
+    const noToken = cli('registry', '--token-for-reads', '--data-dir', ':memory:');
+    assert.equal(noToken.status, 2);
+    assert.match(noToken.stderr, /--token-for-reads needs --token/);
+    const unknown = cli('registry', '--htp', '127.0.0.1:0');
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /--htp/);
+  });
+
   test('demo runs against its real service and stops cleanly', () => {
     const r = cli('demo', '--duration', '1.5', '--rate', '50');
     assert.equal(r.status, 0, r.stderr);
