@@ -775,3 +775,48 @@ describe('examples/resilience/per-route-breakers', () => {
     for (const breaker of Object.values(breakers)) breaker.reset();
   });
 });
+
+describe('circuitBreaker acquire/settle (callback admission)', () => {
+  test('trips, refuses while OPEN, admits one probe and closes after successes', () => {
+    const clock = new ManualClock();
+    const b = circuitBreaker({
+      clock,
+      failureThreshold: 3,
+      cooldown: 1000,
+      halfOpen: { successThreshold: 2 },
+    });
+    for (let i = 0; i < 3; i++) {
+      const p = b.acquire();
+      assert.ok(!(p instanceof Error));
+      b.settle(p, true);
+    }
+    assert.equal(b.state, 'OPEN');
+    const refused = b.acquire();
+    assert.ok(refused instanceof BrokenCircuitError);
+    clock.advance(1000);
+    const probe = b.acquire();
+    assert.ok(!(probe instanceof Error));
+    assert.ok(b.acquire() instanceof BrokenCircuitError, 'only one probe at a time');
+    b.settle(probe, false);
+    const probe2 = b.acquire();
+    assert.ok(!(probe2 instanceof Error));
+    b.settle(probe2, false);
+    assert.equal(b.state, 'CLOSED');
+  });
+
+  test('a failed probe reopens; a stale CLOSED permit from before a trip is ignored', () => {
+    const clock = new ManualClock();
+    const b = circuitBreaker({ clock, failureThreshold: 1, cooldown: 1000 });
+    const stale = b.acquire();
+    const p = b.acquire();
+    assert.ok(!(p instanceof Error) && !(stale instanceof Error));
+    b.settle(p, true);
+    assert.equal(b.state, 'OPEN');
+    clock.advance(1000);
+    const probe = b.acquire();
+    assert.ok(!(probe instanceof Error));
+    b.settle(stale, true); // from the old CLOSED period: must not count
+    b.settle(probe, true);
+    assert.equal(b.state, 'OPEN');
+  });
+});

@@ -64,6 +64,9 @@ const IGNORED = 2; // a cancelled call says nothing about the downstream
 
 type Settle = (payload: unknown) => unknown;
 
+/** A call admitted by `CircuitBreaker.acquire()`; opaque to callers. */
+export type CircuitPermit = number | { readonly gen: number; readonly probe: boolean };
+
 /**
  * A circuit breaker: CLOSED → OPEN → HALF_OPEN → CLOSED, with the trip rule from its strategy
  * (consecutive failures by default, or a count/time window). OPEN fails fast with
@@ -145,6 +148,35 @@ export class CircuitBreaker implements Policy {
     if (isThenable(result)) return Promise.resolve(result).then(ok, fail) as Promise<T>;
     this.#recordClosed(gen, this.#classify(false, result, undefined), false);
     return Promise.resolve(result);
+  }
+
+  /**
+   * Callback-style admission for code that cannot afford a promise per call (the gateway's proxy):
+   * returns a permit, or the error refusing the call. Every permit must be settled exactly once
+   * with `settle(permit, failed, durationMs?)`. A CLOSED breaker returns a number (its
+   * generation) and allocates nothing.
+   *
+   * @example
+   * const permit = breaker.acquire();
+   * if (permit instanceof Error) return reply503(permit);
+   * send(request, (err) => breaker.settle(permit, err !== undefined));
+   */
+  acquire(): CircuitPermit | Error {
+    if (this.#state === CLOSED) return this.#generation;
+    const refusal = this.#admit();
+    if (refusal !== undefined) return refusal;
+    return { gen: this.#generation, probe: this.#state === HALF_OPEN };
+  }
+
+  /** Records the outcome of a call admitted by `acquire()`; `durationMs` feeds slow-call tracking. */
+  settle(permit: CircuitPermit, failed: boolean, durationMs?: number): void {
+    const slow = durationMs !== undefined && durationMs > this.#config.slowCallMs;
+    const outcome = failed ? FAILURE : SUCCESS;
+    if (failed && this.#failures.active) this.#failures.emit({ error: undefined, durationMs });
+    if (!failed && this.#successes.active) this.#successes.emit({ durationMs, slow });
+    if (typeof permit === 'number') this.#recordClosed(permit, outcome, slow);
+    else if (permit.probe) this.#settleProbe(permit.gen, outcome, slow);
+    else this.#recordClosed(permit.gen, outcome, slow);
   }
 
   /** Holds the breaker open (calls fail with `IsolatedCircuitError`) until `reset()`. */

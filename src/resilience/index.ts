@@ -22,6 +22,7 @@ export type {
   SuccessEvent,
   FailureEvent,
   RejectEvent,
+  CircuitPermit,
 } from './circuit-breaker.js';
 
 // retry, backoff, retry budget
