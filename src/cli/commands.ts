@@ -23,6 +23,19 @@ SWITCHYARD_TOKEN) every write needs it as X-Consul-Token or "Authorization: Bear
 SIGTERM or Ctrl-C stops it cleanly.`,
     load: () => import('./registry.js'),
   },
+  gateway: {
+    summary: 'run the API gateway from a YAML config',
+    usage: `Usage: switchyard gateway --config gateway.yaml [--workers N]
+
+Routes requests to upstream services (static targets, registry-discovered or DNS), with
+load balancing, retries, timeouts, circuit breakers, outlier detection and active health
+checks. The admin API (/status, /metrics, /config, POST /reload) listens where the config's
+admin.listen says (loopback). The config reloads on file change, SIGHUP or POST /reload;
+an invalid config is reported and the old one keeps serving. --workers N runs N processes
+on one port. SIGTERM or Ctrl-C stops accepting, drains in-flight requests, then exits.
+See docs/reference/gateway-config.md.`,
+    load: () => import('./gateway.js'),
+  },
   demo: {
     summary: 'run the live demo (a real service, a registry checking it, the breaker lab)',
     usage: `Usage: switchyard demo [--rate N] [--duration S]
@@ -35,5 +48,20 @@ the registry mark the instance critical, and the breaker probe and close again.
   --rate N       calls per second (default 20)
   --duration S   stop after S seconds (default: run until Ctrl-C)`,
     load: () => import('./demo.js'),
+  },
+  check: {
+    summary: 'validate a gateway config and show its routes in precedence order',
+    usage: `Usage: switchyard check gateway.yaml [--routes] [--json]
+
+Validates a gateway config (YAML syntax, every key and value, references between services
+and routes, \${VAR} environment variables) without starting anything. Valid: prints a
+summary and the route table in precedence order, exit 0. Invalid: prints every problem as
+file:line:col path: message on stderr, exit 1.
+
+  --routes   only the route table, with why each route sits where it does
+  --json     the normalized config as JSON (defaults filled in, secrets redacted)
+
+See docs/reference/gateway-config.md.`,
+    load: () => import('./check.js'),
   },
 };

@@ -35,6 +35,62 @@ export const ERROR_CODES = {
   SY_REG_HTTP_INVALID_OPTION: '`startRegistryHttp` was given a bad option; `option` names it.',
   SY_REG_HTTP_INTERNAL:
     'A registry API request hit a bug; the 500 names a request ID that matches the log line.',
+  SY_GW_BAD_PATH:
+    'The gateway refused a request-target it cannot route safely (`reason` says why); 400.',
+  SY_GW_ROUTE_INVALID:
+    'A route could not be compiled into the router; `route` and `problem` say why.',
+  SY_UPSTREAM_INVALID_OPTION:
+    'A load balancer or the outlier detector was given a bad option (or an unknown balancer kind); `option` names it.',
+  SY_GW_CONFIG_INVALID:
+    'A gateway config file cannot be used; `problems` lists each as file:line:col path: message.',
+  SY_DISCOVERY_INVALID_OPTION:
+    'An endpoint source (registrySource, dnsSource, staticSource) got a bad option; `option` names it.',
+  SY_DISCOVERY_UNREACHABLE:
+    'An endpoint source could not reach the registry (refused, reset); the last good list is kept.',
+  SY_DISCOVERY_TIMEOUT:
+    'A registry query (wait + slack) or DNS lookup round took too long; the last good list is kept.',
+  SY_DISCOVERY_BAD_STATUS:
+    'The registry answered a discovery query with a non-2xx status; the last good list is kept.',
+  SY_DISCOVERY_BAD_ANSWER:
+    'The registry answered a discovery query with non-JSON, a wrong shape or no X-Consul-Index.',
+  SY_DISCOVERY_DNS_FAILED:
+    'A DNS discovery lookup (or an SRV target) failed other than NXDOMAIN/NODATA; list kept.',
+  SY_CLIENT_INVALID_OPTION:
+    'A client SDK factory or call (registry, registerSelf, service, handleShutdown) got a bad option; `option` names it.',
+  SY_CLIENT_REGISTRY_UNREACHABLE:
+    'registerSelf could not reach the registry within registerTimeout (retries go on), or a deregistration failed.',
+  SY_CLIENT_REGISTRATION_REJECTED:
+    'The registry refused a self-registration with a 4xx (bad input, missing token); not retried.',
+  SY_CLIENT_NO_ENDPOINTS:
+    'A service call found no instance to send to (none registered and passing, or discovery never answered); 503.',
+  SY_CLIENT_UPSTREAM_FAILED:
+    'Every try of a service call failed (connect, reset, timeout); the message names each try; 502.',
+  SY_CLIENT_CLOSED: 'The client SDK (or a service client) was used after close().',
+  SY_GW_ROUTE_NOT_FOUND: 'No gateway route matches the request (path, host, method and headers).',
+  SY_GW_BAD_REQUEST:
+    "Node's HTTP parser refused the request: malformed, or smuggling-shaped (both Content-Length and Transfer-Encoding, repeated lengths).",
+  SY_GW_BODY_TOO_LARGE:
+    "The request body is over the route's `maxBodySize` (by Content-Length, or while streaming chunks).",
+  SY_GW_HEADERS_TOO_LARGE: 'The request headers are over `limits.maxHeaderSize`.',
+  SY_GW_REQUEST_TIMEOUT:
+    'The client did not send the whole request within `limits.requestTimeout` / `headersTimeout`.',
+  SY_GW_NO_ENDPOINTS:
+    "The route's service has no endpoint to send to (none discovered, or none available).",
+  SY_GW_CIRCUIT_OPEN:
+    "The service's circuit breaker is open; `Retry-After` says when it probes again.",
+  SY_GW_UPSTREAM_UNAVAILABLE:
+    'The upstream refused or did not accept the connection (after any retries).',
+  SY_GW_UPSTREAM_RESET: 'The upstream closed the connection before answering.',
+  SY_GW_UPSTREAM_BAD_RESPONSE: 'The upstream sent something that is not a valid HTTP response.',
+  SY_GW_UPSTREAM_TIMEOUT: "The upstream did not answer within the route's read or total timeout.",
+  SY_GW_SHUTTING_DOWN: 'The gateway is draining and took no new work.',
+  SY_GW_INTERNAL:
+    'The gateway hit a bug handling the request; the request ID matches the log line.',
+  SY_GW_ADMIN_FORBIDDEN: 'An admin API request lacked the configured admin token.',
+  SY_GW_ADMIN_NOT_FOUND: 'No admin API endpoint at that path.',
+  SY_GW_ADMIN_METHOD:
+    'The admin API endpoint does not take that method; `Allow` names the one it takes.',
+  SY_GW_ADMIN_INTERNAL: 'An admin API request failed inside the gateway.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,89 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { normalizePath, PathError } from '../router/index.js';
+import type { Snapshot } from '../runtime/snapshot.js';
+import { sendError, type GatewayErrorCode } from './error-response.js';
+import { Exchange, type ExchangeListener } from './exchange.js';
+import { hasRequestBody } from './request-body.js';
+import { acceptableRequestId, upstreamHeaders, type Downstream } from './request-headers.js';
+import { newRequestId } from './trace-context.js';
+
+/** What the handler reads per request: the current snapshot (swapped by reloads). */
+export interface ProxyState {
+  snapshot: Snapshot;
+  draining: boolean;
+}
+
+/** Called for requests the gateway answers itself (no route, bad path, too large…). */
+export type LocalAnswerListener = (
+  req: IncomingMessage,
+  status: number,
+  code: GatewayErrorCode,
+  requestId: string,
+  startedAt: number,
+) => void;
+
+/**
+ * The downstream request listener: normalize the path, route, check limits, and hand the request
+ * to an `Exchange`. Works for HTTP/1.1 and (through the compatibility API) HTTP/2.
+ */
+export function createProxyHandler(
+  state: ProxyState,
+  downstream: Downstream,
+  onDone: ExchangeListener | undefined,
+  onLocal: LocalAnswerListener | undefined,
+  onInternalError?: (error: unknown) => void,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const answer = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    code: GatewayErrorCode,
+    requestId: string,
+    startedAt: number,
+    status: number,
+    detail?: string,
+    close = false,
+  ): void => {
+    sendError(res, code, requestId, close ? { connection: 'close' } : undefined, detail);
+    onLocal?.(req, status, code, requestId, startedAt);
+  };
+
+  // hot path: runs once per request.
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const startedAt = performance.now();
+    const snapshot = state.snapshot;
+    const requestId = acceptableRequestId(req.headers['x-request-id']) ?? newRequestId();
+    if (state.draining && req.httpVersionMajor === 1) res.shouldKeepAlive = false;
+    const target = normalizePath(req.url ?? '/');
+    if (target instanceof PathError) {
+      return answer(req, res, 'SY_GW_BAD_PATH', requestId, startedAt, 400, target.reason);
+    }
+    const host = req.headers.host ?? (req.headers[':authority'] as string | undefined);
+    const match = snapshot.router.find(req.method ?? 'GET', host, target.path, req.headers);
+    if (match === undefined) {
+      return answer(req, res, 'SY_GW_ROUTE_NOT_FOUND', requestId, startedAt, 404);
+    }
+    const route = match.data;
+    const length = req.headers['content-length'];
+    if (length !== undefined && Number(length) > route.maxBodySize) {
+      // Not reading a body we refuse: close the connection instead of draining it.
+      return answer(req, res, 'SY_GW_BODY_TOO_LARGE', requestId, startedAt, 413, undefined, true);
+    }
+    const rewritten =
+      route.rewritePath === null
+        ? target.path
+        : route.rewritePath(target.path, match.params, match.matchedPath);
+    const path = target.query === '' ? rewritten : rewritten + target.query;
+    const headers = upstreamHeaders(req, downstream, requestId, route.requestHeaders);
+    new Exchange(req, res, route, requestId, path, headers, hasRequestBody(req), onDone).start();
+  };
+  // A bug must cost one request a 500, never the process.
+  return (req, res) => {
+    try {
+      handle(req, res);
+    } catch (error) {
+      onInternalError?.(error);
+      const requestId = acceptableRequestId(req.headers['x-request-id']) ?? newRequestId();
+      answer(req, res, 'SY_GW_INTERNAL', requestId, performance.now(), 500);
+    }
+  };
+}

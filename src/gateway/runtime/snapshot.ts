@@ -1,0 +1,109 @@
+import type { Logger } from '../../core/logger.js';
+import {
+  dnsSource,
+  registrySource,
+  staticSource,
+  type EndpointSource,
+} from '../../core/upstream/discovery/index.js';
+import type { GatewayConfig, ServiceConfig } from '../config/types.js';
+import { createRouter, type Router } from '../router/index.js';
+import type { PoolManager } from '../upstream/pool-manager.js';
+import { UpstreamService } from '../upstream/upstream-service.js';
+import type { CompiledRoute } from './compiled-route.js';
+import { compileRoute } from './compile-route.js';
+
+/**
+ * One compiled config: the router over compiled routes and the services they use. A reload builds
+ * a new snapshot and swaps one reference; services whose config did not change are carried over
+ * (with their pools, endpoint state, ejections and breaker), the others are closed after the swap.
+ */
+export interface Snapshot {
+  readonly config: GatewayConfig;
+  readonly router: Router<CompiledRoute>;
+  readonly routes: readonly CompiledRoute[];
+  readonly services: ReadonlyMap<string, UpstreamService>;
+}
+
+export interface SnapshotDeps {
+  readonly pools: PoolManager;
+  readonly logger: Logger;
+}
+
+/** Builds a snapshot, reusing `previous`'s services where their config is identical. */
+export function buildSnapshot(
+  config: GatewayConfig,
+  deps: SnapshotDeps,
+  previous?: Snapshot,
+): { snapshot: Snapshot; retired: UpstreamService[] } {
+  const services = new Map<string, UpstreamService>();
+  for (const [name, svc] of Object.entries(config.services)) {
+    const old = previous?.services.get(name);
+    const reuse = old !== undefined && sameServiceConfig(old, svc, config, previous!.config);
+    services.set(
+      name,
+      reuse ? old : new UpstreamService(svc, createSource(svc, config, deps), deps.pools),
+    );
+  }
+  const retired = [...(previous?.services.values() ?? [])].filter(
+    (svc) => services.get(svc.name) !== svc,
+  );
+  // Route stats carry over by name when a route keeps its service, so counters don't reset on reload.
+  const oldRoutes = new Map(previous?.routes.map((r) => [r.name, r]));
+  const routes = config.routes.map((route) => {
+    const compiled = compileRoute(route, services.get(route.service)!);
+    const old = oldRoutes.get(route.name);
+    if (old !== undefined && old.stats.service === route.service) {
+      return { ...compiled, stats: old.stats };
+    }
+    return compiled;
+  });
+  const router = createRouter(
+    config.routes.map((route, i) => ({ id: route.name, match: route.match, data: routes[i]! })),
+  );
+  return { snapshot: { config, router, routes, services }, retired };
+}
+
+function sameServiceConfig(
+  old: UpstreamService,
+  next: ServiceConfig,
+  config: GatewayConfig,
+  previousConfig: GatewayConfig,
+): boolean {
+  if (JSON.stringify(old.config) !== JSON.stringify(next)) return false;
+  // A registry-backed service also depends on where the registry is.
+  if (next.source.kind !== 'registry') return true;
+  return JSON.stringify(config.registry) === JSON.stringify(previousConfig.registry);
+}
+
+function createSource(
+  svc: ServiceConfig,
+  config: GatewayConfig,
+  deps: SnapshotDeps,
+): EndpointSource {
+  const source = svc.source;
+  switch (source.kind) {
+    case 'static':
+      return staticSource(
+        source.targets.map((t) => ({ id: new URL(t.url).host, url: t.url, weight: t.weight })),
+      );
+    case 'registry': {
+      const registry = config.registry!;
+      return registrySource({
+        address: registry.address,
+        service: source.service,
+        tags: source.tags,
+        passingOnly: source.passingOnly,
+        ...(registry.token !== undefined && { token: registry.token }),
+        ...(registry.datacenter !== undefined && { datacenter: registry.datacenter }),
+        logger: deps.logger,
+      });
+    }
+    case 'dns':
+      return dnsSource({
+        name: source.name,
+        type: source.type,
+        ...(source.port !== undefined && { port: source.port }),
+        interval: source.interval,
+      });
+  }
+}
