@@ -6,6 +6,8 @@ const suites = [
   ['resilience: per-call overhead', ['bench/resilience.mjs']],
   ['resilience: heap after 10^6 calls', ['--expose-gc', 'bench/resilience.mjs', '--heap']],
   ['registry: beside etcd 3.4', ['bench/registry.mjs']],
+  ['upstream: load balancer pick', ['bench/balancers.mjs']],
+  ['gateway: router lookup beside find-my-way', ['bench/router.mjs']],
 ];
 for (const [title, args] of suites) {
   console.log(`\n## ${title}\n`);
