@@ -26,6 +26,8 @@ export async function run(args: string[]): Promise<number> {
     const gateway = await runClusterWorker(configPath, logger);
     await stopSignal();
     await gateway.close();
+    // The IPC channel to the primary would keep this process alive.
+    if (process.connected) process.disconnect();
     return 0;
   }
 
@@ -53,11 +55,20 @@ export async function run(args: string[]): Promise<number> {
       (running.adminUrl ? `, admin ${running.adminUrl}` : '') +
       `, ${config.routes.length} routes, ${workers} worker${workers > 1 ? 's' : ''}\n`,
   );
-  const onHup = () => void running.reload();
+  const onHup = () =>
+    void running.reload().then((result) => {
+      process.stdout.write(
+        result.ok
+          ? 'switchyard gateway: config reloaded\n'
+          : `switchyard gateway: reload failed, the previous config keeps serving: ${result.error}\n`,
+      );
+    });
   process.on('SIGHUP', onHup);
   await stopSignal();
   process.off('SIGHUP', onHup);
-  logger.info('draining');
+  process.stdout.write(
+    `switchyard gateway: draining (up to ${config.limits.drainTimeout / 1000}s)\n`,
+  );
   await running.close();
   return 0;
 }

@@ -227,6 +227,9 @@ async function createListener(config: GatewayConfig): Promise<Server | Http2Secu
     requestTimeout: limits.requestTimeout,
     headersTimeout: limits.headersTimeout,
     keepAliveTimeout: limits.keepAliveTimeout,
+    // How often Node checks request and header deadlines (its 30 s default makes a 1 s
+    // headersTimeout fire up to 30 s late).
+    connectionsCheckingInterval: Math.max(100, Math.min(1_000, limits.headersTimeout / 2)),
   };
   const tls = config.listen.tls;
   if (tls === undefined) return createServer(common);

@@ -220,7 +220,7 @@ describe('gateway limits and upstream failures', () => {
     });
     gw = await gatewayFrom(`
 listen: 127.0.0.1:0
-limits: { maxBodySize: 1kb }
+limits: { maxBodySize: 1kb, headersTimeout: 300ms, requestTimeout: 600ms }
 services:
   up:
     targets: [${up.url}]
@@ -287,5 +287,11 @@ routes:
       (await call(`${gw.url}/big`, { method: 'POST', body: 'a'.repeat(2048) })).status,
       200,
     );
+  });
+
+  test('a client that sends headers too slowly gets 408 and the connection is closed', async () => {
+    const r = await rawRequest(gw.port, 'GET /x HTTP/1.1\r\nHost: t\r\n');
+    assert.match(r, /^HTTP\/1.1 408/);
+    assert.match(r, /SY_GW_REQUEST_TIMEOUT/);
   });
 });
