@@ -42,8 +42,8 @@ export async function run(args: string[]): Promise<number> {
     throw error;
   }
   const workers = values.workers === undefined ? config.workers : Number(values.workers);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
-    throw new UsageError(`--workers must be an integer from 1 to 64, got ${values.workers}`);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+    throw new UsageError(`--workers must be an integer from 1 to 256, got ${values.workers}`);
   }
 
   const running =
@@ -53,7 +53,7 @@ export async function run(args: string[]): Promise<number> {
   process.stdout.write(
     `switchyard gateway: ${running.url}` +
       (running.adminUrl ? `, admin ${running.adminUrl}` : '') +
-      `, ${config.routes.length} routes, ${workers} worker${workers > 1 ? 's' : ''}\n`,
+      `, ${plural(config.routes.length, 'route')}, ${plural(workers, 'worker')}\n`,
   );
   const onHup = () =>
     void running.reload().then((result) => {
@@ -66,9 +66,7 @@ export async function run(args: string[]): Promise<number> {
   process.on('SIGHUP', onHup);
   await stopSignal();
   process.off('SIGHUP', onHup);
-  process.stdout.write(
-    `switchyard gateway: draining (up to ${config.limits.drainTimeout / 1000}s)\n`,
-  );
+  process.stdout.write('switchyard gateway: draining in-flight requests\n');
   await running.close();
   return 0;
 }
@@ -78,4 +76,8 @@ function stopSignal(): Promise<void> {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
   });
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

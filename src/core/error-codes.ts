@@ -83,7 +83,6 @@ export const ERROR_CODES = {
   SY_GW_UPSTREAM_RESET: 'The upstream closed the connection before answering.',
   SY_GW_UPSTREAM_BAD_RESPONSE: 'The upstream sent something that is not a valid HTTP response.',
   SY_GW_UPSTREAM_TIMEOUT: "The upstream did not answer within the route's read or total timeout.",
-  SY_GW_SHUTTING_DOWN: 'The gateway is draining and took no new work.',
   SY_GW_INTERNAL:
     'The gateway hit a bug handling the request; the request ID matches the log line.',
   SY_GW_ADMIN_FORBIDDEN: 'An admin API request lacked the configured admin token.',

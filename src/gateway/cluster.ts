@@ -5,7 +5,7 @@ import { ConfigError } from './config/config-error.js';
 import { loadGatewayConfig } from './config/load-config.js';
 import { redactConfig } from './config/redact.js';
 import type { GatewayConfig } from './config/types.js';
-import { startGateway, type Gateway, type ReloadResult } from './gateway-server.js';
+import { startGateway, watchConfig, type Gateway, type ReloadResult } from './gateway-server.js';
 import { mergeFamilies, renderFamilies, type MetricFamily } from './metrics/metric-families.js';
 
 /**
@@ -92,7 +92,8 @@ export async function runClusterPrimary(
     }
     const results = (await askAll('reload')) as (ReloadResult | undefined)[];
     const failed = results.find((r) => r?.ok !== true);
-    return failed ?? { ok: true };
+    if (failed === undefined) return { ok: true };
+    return failed ?? { ok: false, error: 'a worker did not answer the reload within 5 s' };
   };
 
   const admin =
@@ -111,8 +112,11 @@ export async function runClusterPrimary(
           },
         });
 
+  const watcher = current.reload.watch ? watchConfig(configPath, reload, logger) : undefined;
+
   const close = async (): Promise<void> => {
     stopping = true;
+    watcher?.close();
     const exits = [...live].map(
       (w) => new Promise<void>((resolve) => w.once('exit', () => resolve())),
     );

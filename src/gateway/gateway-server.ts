@@ -123,7 +123,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   let reloading: Promise<ReloadResult> | undefined;
   const reloadListeners = new Set<(result: ReloadResult) => void>();
   const reload = (): Promise<ReloadResult> => {
-    // Coalesce: a reload requested while one runs waits for it and then runs once more.
+    // Queue: a reload requested while one runs waits for it, then runs (so the last one wins).
     const run = async (): Promise<ReloadResult> => {
       if (configPath === undefined) return { ok: false, error: 'no config file to reload' };
       try {
@@ -162,7 +162,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     pid: process.pid,
     url,
     draining: state.draining,
-    routes: state.snapshot.routes.map((r) => ({ ...r.stats.toJSON(), name: r.name })),
+    routes: state.snapshot.routes.map((r) => r.stats.toJSON()),
     services: [...state.snapshot.services.values()].map((s) => s.status()),
     tunnels: tunnels.size,
   });
@@ -273,7 +273,7 @@ function clientErrorCode(status: number): string {
  * Reloads when the file changes (debounced: editors write in several steps). The directory is
  * watched, not the file, because editors and `kubectl` replace the file with a new inode.
  */
-function watchConfig(
+export function watchConfig(
   path: string,
   reload: () => Promise<ReloadResult>,
   logger: Logger,
@@ -282,7 +282,8 @@ function watchConfig(
   const name = basename(path);
   try {
     const watcher = watch(dirname(resolve(path)), { persistent: false }, (_event, file) => {
-      if (file !== null && file !== name) return;
+      // Kubernetes ConfigMap volumes swap a `..data` symlink instead of writing the file.
+      if (file !== null && file !== name && !file.startsWith('..')) return;
       clearTimeout(timer);
       timer = setTimeout(() => void reload(), 150);
     });

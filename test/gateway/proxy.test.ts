@@ -45,7 +45,7 @@ routes:
     service: only-a
     stripPrefix: true
     headers:
-      request: { set: { X-Env: test }, remove: [X-Secret] }
+      request: { set: { X-Env: test, Host: internal.example, X-Request-ID: fixed }, remove: [X-Secret, X-Forwarded-Host] }
       response: { set: { X-Served-By: switchyard }, remove: [X-Upstream] }
   - name: rewritten
     match: { path: /users/:id, type: pattern }
@@ -133,6 +133,10 @@ routes:
     assert.equal(r.json.url, '/inner/path?q=1');
     assert.equal(r.json.headers['x-secret'], undefined);
     assert.equal(r.json.headers['x-env'], 'test');
+    // A route's set/remove of a header the gateway owns replaces it (one copy, the route's).
+    assert.equal(r.json.headers.host, 'internal.example');
+    assert.equal(r.json.headers['x-request-id'], 'fixed');
+    assert.equal(r.json.headers['x-forwarded-host'], undefined);
     assert.equal(r.headers.get('x-served-by'), 'switchyard');
     assert.equal(r.headers.get('x-upstream'), null);
     assert.equal((await call(`${gw.url}/strip`)).json.url, '/');
@@ -140,6 +144,8 @@ routes:
 
   test('parameterized rewrite and exact routes', async () => {
     assert.equal((await call(`${gw.url}/users/42`)).json.url, '/v2/people/42');
+    // Params are inserted as they arrived (already percent-encoded), not encoded twice.
+    assert.equal((await call(`${gw.url}/users/j%20doe`)).json.url, '/v2/people/j%20doe');
     assert.equal((await call(`${gw.url}/exact`)).status, 200);
     assert.equal((await call(`${gw.url}/exact/more`)).status, 404);
   });

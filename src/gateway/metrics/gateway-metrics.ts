@@ -110,6 +110,7 @@ export function collectGatewayMetrics(
       help: 'Endpoints per service: total, available (healthy and not ejected), ejected by outlier detection.',
       type: 'gauge',
       samples: endpoints,
+      merge: 'max',
     },
     {
       name: 'switchyard_gateway_circuit_breaker_state',

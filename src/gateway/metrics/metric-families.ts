@@ -15,6 +15,11 @@ export interface MetricFamily {
   readonly help: string;
   readonly type: 'counter' | 'gauge' | 'histogram';
   readonly samples: Sample[];
+  /**
+   * How `--workers` processes combine (default `sum`): `max` for facts every worker sees alike,
+   * such as how many endpoints a service has.
+   */
+  readonly merge?: 'sum' | 'max';
 }
 
 /** Sums families from several processes: same name, same labels and suffix → one sample. */
@@ -35,7 +40,9 @@ export function mergeFamilies(sets: readonly (readonly MetricFamily[])[]): Metri
           entry.family.samples.push({ ...sample });
         } else {
           const prev = entry.family.samples[at]!;
-          entry.family.samples[at] = { ...prev, value: prev.value + sample.value };
+          const value =
+            family.merge === 'max' ? Math.max(prev.value, sample.value) : prev.value + sample.value;
+          entry.family.samples[at] = { ...prev, value };
         }
       }
     }

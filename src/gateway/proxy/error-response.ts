@@ -18,7 +18,6 @@ export const GATEWAY_ERRORS = {
   SY_GW_UPSTREAM_RESET: { status: 502, message: 'the upstream closed the connection' },
   SY_GW_UPSTREAM_BAD_RESPONSE: { status: 502, message: 'the upstream sent an invalid response' },
   SY_GW_UPSTREAM_TIMEOUT: { status: 504, message: 'the upstream did not answer in time' },
-  SY_GW_SHUTTING_DOWN: { status: 503, message: 'the gateway is shutting down' },
   SY_GW_INTERNAL: { status: 500, message: 'the gateway failed to handle this request' },
 } as const;
 

@@ -47,7 +47,8 @@ export function isDroppedResponseHeader(lower: string): boolean {
  * lower-cased, or `undefined` when it names none beyond the standard tokens.
  */
 export function connectionTokens(value: string | undefined): Set<string> | undefined {
-  if (value === undefined) return undefined;
+  // hot path: the common values name nothing extra; skip the split.
+  if (value === undefined || value === 'keep-alive' || value === 'close') return undefined;
   let extra: Set<string> | undefined;
   for (const raw of value.split(',')) {
     const token = raw.trim().toLowerCase();

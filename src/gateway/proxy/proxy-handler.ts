@@ -43,7 +43,9 @@ export function createProxyHandler(
     detail?: string,
     close = false,
   ): void => {
-    sendError(res, code, requestId, close ? { connection: 'close' } : undefined, detail);
+    // `Connection` is an HTTP/1 header (HTTP/2 refuses it); closing there is the session's job.
+    const headers = close && req.httpVersionMajor === 1 ? { connection: 'close' } : undefined;
+    sendError(res, code, requestId, headers, detail);
     onLocal?.(req, status, code, requestId, startedAt);
   };
 
@@ -74,7 +76,17 @@ export function createProxyHandler(
         : route.rewritePath(target.path, match.params, match.matchedPath);
     const path = target.query === '' ? rewritten : rewritten + target.query;
     const headers = upstreamHeaders(req, downstream, requestId, route.requestHeaders);
-    new Exchange(req, res, route, requestId, path, headers, hasRequestBody(req), onDone).start();
+    new Exchange(
+      req,
+      res,
+      route,
+      requestId,
+      path,
+      headers,
+      hasRequestBody(req),
+      onDone,
+      startedAt,
+    ).start();
   };
   // A bug must cost one request a 500, never the process.
   return (req, res) => {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { CompiledHeaderOps } from '../runtime/compiled-route.js';
 import { connectionTokens, isDroppedRequestHeader } from './hop-by-hop.js';
-import { nextTraceparent } from './trace-context.js';
+import { parseTraceparent, traceparentAfter } from './trace-context.js';
 
 /** What the gateway knows about the downstream connection. */
 export interface Downstream {
@@ -24,10 +24,13 @@ export function upstreamHeaders(
   const raw = req.rawHeaders;
   const out: string[] = [];
   const extra = connectionTokens(req.headers.connection);
+  const parent = parseTraceparent(single(req.headers.traceparent));
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     if (name.charCodeAt(0) === 58 /* ':' HTTP/2 pseudo-header */) continue;
     if (isDroppedRequestHeader(name)) continue;
+    // W3C: a restarted trace must not carry the old trace's vendor state.
+    if (parent === undefined && name.length === 10 && name.toLowerCase() === 'tracestate') continue;
     if (extra !== undefined || ops !== undefined) {
       const lower = name.toLowerCase();
       if (extra?.has(lower) === true || ops?.remove.has(lower) === true) continue;
@@ -35,19 +38,37 @@ export function upstreamHeaders(
     out.push(name, raw[i + 1]!);
   }
   const host = req.headers.host ?? (req.headers[':authority'] as string | undefined);
-  if (host !== undefined) out.push('host', host, 'x-forwarded-host', host);
   const clientIp = req.socket.remoteAddress ?? '';
   const prior = joined(req.headers['x-forwarded-for']);
-  out.push(
-    'x-forwarded-for',
-    prior === undefined || prior === '' ? clientIp : `${prior}, ${clientIp}`,
-    'x-forwarded-proto',
-    downstream.proto,
-    'x-request-id',
-    requestId,
-    'traceparent',
-    nextTraceparent(single(req.headers.traceparent)),
-  );
+  // The route's `set`/`remove` of a header the gateway owns replaces the gateway's value.
+  const skip = ops?.remove;
+  if (host !== undefined) {
+    if (skip?.has('host') !== true) out.push('host', host);
+    if (skip?.has('x-forwarded-host') !== true) out.push('x-forwarded-host', host);
+  }
+  if (skip === undefined) {
+    out.push(
+      'x-forwarded-for',
+      prior === undefined || prior === '' ? clientIp : `${prior}, ${clientIp}`,
+      'x-forwarded-proto',
+      downstream.proto,
+      'x-request-id',
+      requestId,
+      'traceparent',
+      traceparentAfter(parent),
+    );
+  } else {
+    const own: [string, () => string][] = [
+      [
+        'x-forwarded-for',
+        () => (prior === undefined || prior === '' ? clientIp : `${prior}, ${clientIp}`),
+      ],
+      ['x-forwarded-proto', () => downstream.proto],
+      ['x-request-id', () => requestId],
+      ['traceparent', () => traceparentAfter(parent)],
+    ];
+    for (const [name, value] of own) if (!skip.has(name)) out.push(name, value());
+  }
   if (ops !== undefined) for (const v of ops.append) out.push(v);
   return out;
 }

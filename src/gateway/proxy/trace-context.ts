@@ -59,7 +59,11 @@ export function parseTraceparent(
 
 /** The `traceparent` to send upstream: the incoming trace continued, or a new sampled one. */
 export function nextTraceparent(incoming: string | undefined): string {
-  const parent = parseTraceparent(incoming);
+  return traceparentAfter(parseTraceparent(incoming));
+}
+
+/** The `traceparent` to send upstream given the parsed incoming one (`undefined`: start anew). */
+export function traceparentAfter(parent: { traceId: string; flags: string } | undefined): string {
   if (parent === undefined) return `00-${randomHex(32)}-${randomHex(16)}-01`;
   return `00-${parent.traceId}-${randomHex(16)}-${parent.flags}`;
 }

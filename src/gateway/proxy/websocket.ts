@@ -72,7 +72,13 @@ export function createUpgradeHandler(
     const started = performance.now();
     const upstream: Socket =
       endpoint.protocol === 'https:'
-        ? tlsConnect({ host: endpoint.host, port: endpoint.port, servername: endpoint.host })
+        ? tlsConnect({
+            host: endpoint.host,
+            port: endpoint.port,
+            servername: route.service.tls?.servername ?? endpoint.host,
+            ...(route.service.tls?.ca !== undefined && { ca: route.service.tls.ca }),
+            rejectUnauthorized: route.service.tls?.rejectUnauthorized ?? true,
+          })
         : netConnect({ host: endpoint.host, port: endpoint.port });
     upstream.setTimeout(route.pools.connectTimeout, () =>
       upstream.destroy(new Error('connect timeout')),
@@ -93,7 +99,10 @@ export function createUpgradeHandler(
       if (finished) return;
       finished = true;
       tunnels.delete(socket);
-      requestFinished(endpoint, performance.now() - started, performance.now());
+      const now = performance.now();
+      requestFinished(endpoint, now - started, now);
+      // Counted as 101 when the tunnel opened, 502 when the endpoint could not be reached.
+      route.stats.record(connected ? 101 : 502, now - started);
     };
     upstream.on('error', () => {
       if (!connected) {

@@ -84,10 +84,9 @@ function compileRewrite(
         ? (path, _params, matched) => joinPath(fixed, path.slice(matched.length))
         : () => fixed;
     }
+    // Params are segments of the normalized path, already percent-encoded: inserted as they are.
     return (_path, params) =>
-      parts
-        .map((p) => ('text' in p ? p.text : encodeURIComponent(params[p.param] ?? '')))
-        .join('/');
+      parts.map((p) => ('text' in p ? p.text : (params[p.param] ?? ''))).join('/');
   }
   const strip = route.stripPrefix;
   if (strip === undefined || strip === '/' || strip === '') return null;

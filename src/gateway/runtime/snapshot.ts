@@ -36,14 +36,31 @@ export function buildSnapshot(
   previous?: Snapshot,
 ): { snapshot: Snapshot; retired: UpstreamService[] } {
   const services = new Map<string, UpstreamService>();
-  for (const [name, svc] of Object.entries(config.services)) {
-    const old = previous?.services.get(name);
-    const reuse = old !== undefined && sameServiceConfig(old, svc, config, previous!.config);
-    services.set(
-      name,
-      reuse ? old : new UpstreamService(svc, createSource(svc, config, deps), deps.pools),
-    );
+  const created: UpstreamService[] = [];
+  try {
+    for (const [name, svc] of Object.entries(config.services)) {
+      const old = previous?.services.get(name);
+      if (old !== undefined && sameServiceConfig(old, svc, config, previous!.config)) {
+        services.set(name, old);
+      } else {
+        const fresh = new UpstreamService(svc, createSource(svc, config, deps), deps.pools);
+        created.push(fresh);
+        services.set(name, fresh);
+      }
+    }
+    return finishSnapshot(config, services, previous);
+  } catch (error) {
+    // A failed build must not leave the watches and pools of its new services behind.
+    for (const svc of created) svc.close();
+    throw error;
   }
+}
+
+function finishSnapshot(
+  config: GatewayConfig,
+  services: Map<string, UpstreamService>,
+  previous: Snapshot | undefined,
+): { snapshot: Snapshot; retired: UpstreamService[] } {
   const retired = [...(previous?.services.values() ?? [])].filter(
     (svc) => services.get(svc.name) !== svc,
   );
@@ -102,7 +119,9 @@ function createSource(
       return dnsSource({
         name: source.name,
         type: source.type,
-        ...(source.port !== undefined && { port: source.port }),
+        // A records carry no port: the config's, else the scheme's default.
+        port: source.port ?? (svc.tls ? 443 : 80),
+        ...(svc.tls && { scheme: 'https' as const }),
         interval: source.interval,
       });
   }

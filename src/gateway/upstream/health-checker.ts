@@ -1,5 +1,6 @@
 import { Agent, request } from 'undici';
 import type { Endpoint } from '../../core/upstream/endpoint.js';
+import type { UpstreamTls } from './pool-manager.js';
 
 export interface HealthCheckOptions {
   readonly path: string;
@@ -31,11 +32,11 @@ export class HealthChecker {
   #closed = false;
   readonly #agent: Agent;
 
-  constructor(options: HealthCheckOptions, onChange: () => void) {
+  constructor(options: HealthCheckOptions, onChange: () => void, tls?: UpstreamTls) {
     this.#options = options;
     this.#onChange = onChange;
     // Its own short-lived connections: a check must not queue behind proxied traffic.
-    this.#agent = new Agent({ connect: { timeout: options.timeout }, pipelining: 0 });
+    this.#agent = new Agent({ connect: { timeout: options.timeout, ...tls }, pipelining: 0 });
     this.#timer = setInterval(() => void this.runOnce(), options.interval);
     this.#timer.unref();
   }

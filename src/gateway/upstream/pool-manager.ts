@@ -1,16 +1,19 @@
 import { Pool } from 'undici';
 import type { Endpoint } from '../../core/upstream/endpoint.js';
 
+/** TLS to upstreams: `ca` is PEM text (not a path). */
+export interface UpstreamTls {
+  readonly ca?: string;
+  readonly servername?: string;
+  readonly rejectUnauthorized: boolean;
+}
+
 /** Options that distinguish one upstream connection pool from another. */
 export interface PoolOptions {
   readonly connections: number;
   readonly keepAliveTimeout: number;
   readonly connectTimeout: number;
-  readonly tls?: {
-    readonly ca?: string;
-    readonly servername?: string;
-    readonly rejectUnauthorized: boolean;
-  };
+  readonly tls?: UpstreamTls;
 }
 
 interface Entry {

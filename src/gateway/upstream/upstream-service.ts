@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Pool } from 'undici';
 import type { Balancer } from '../../core/upstream/balancer.js';
 import { createBalancer } from '../../core/upstream/balancers/index.js';
@@ -7,7 +8,7 @@ import { OutlierDetector } from '../../core/upstream/outlier-detector.js';
 import { circuitBreaker, type CircuitBreaker } from '../../resilience/index.js';
 import type { ServiceConfig } from '../config/types.js';
 import { HealthChecker } from './health-checker.js';
-import type { PoolManager } from './pool-manager.js';
+import type { PoolManager, UpstreamTls } from './pool-manager.js';
 
 /** Pools of one service for one connect timeout (routes with different timeouts differ). */
 export class PoolSet {
@@ -64,12 +65,20 @@ export class UpstreamService {
   #all: readonly Endpoint[] = [];
   #available: readonly Endpoint[] = [];
   readonly #disposers: (() => void)[] = [];
+  /** Upstream TLS options with the CA file read (the config holds its path). */
+  readonly #tls: UpstreamTls | undefined;
+  #closed = false;
 
   constructor(config: ServiceConfig, source: EndpointSource, pools: PoolManager) {
     this.name = config.name;
     this.config = config;
     this.source = source;
     this.#pools = pools;
+    this.#tls = config.tls && {
+      rejectUnauthorized: config.tls.rejectUnauthorized,
+      ...(config.tls.servername !== undefined && { servername: config.tls.servername }),
+      ...(config.tls.ca !== undefined && { ca: readFileSync(config.tls.ca, 'utf8') }),
+    };
     this.balancer = createBalancer(config.balancer);
     this.breaker =
       config.circuitBreaker === false
@@ -85,7 +94,7 @@ export class UpstreamService {
       this.#disposers.push(this.outlier.onChange(() => this.#refreshAvailable()));
     }
     if (config.healthCheck !== undefined) {
-      this.#health = new HealthChecker(config.healthCheck, () => this.#refreshHealthy());
+      this.#health = new HealthChecker(config.healthCheck, () => this.#refreshHealthy(), this.#tls);
     }
     this.#setSpecs(source.current() ?? []);
     this.#disposers.push(source.onUpdate((specs) => this.#setSpecs(specs)));
@@ -108,13 +117,24 @@ export class UpstreamService {
     return set;
   }
 
+  /** Upstream TLS settings (WebSocket tunnels and health checks use them too). */
+  get tls(): UpstreamTls | undefined {
+    return this.#tls;
+  }
+
   acquirePool(endpoint: Endpoint, connectTimeout: number): Pool {
-    return this.#pools.acquire(endpoint, {
+    const options = {
       connections: this.config.pool.connections,
       keepAliveTimeout: this.config.pool.keepAliveTimeout,
       connectTimeout,
-      ...(this.config.tls && { tls: this.config.tls }),
-    });
+      ...(this.#tls && { tls: this.#tls }),
+    };
+    const pool = this.#pools.acquire(endpoint, options);
+    if (this.#closed) {
+      // A late try (a retry in backoff) on a retired service: lend the pool, give it back soon.
+      setTimeout(() => this.#pools.release(pool), 30_000).unref();
+    }
+    return pool;
   }
 
   /** Runs one round of active health checks now (the timer does this every interval). */
@@ -142,7 +162,11 @@ export class UpstreamService {
           weight: e.weight,
           healthy: this.isHealthy(e),
           ejected: ejection !== undefined,
-          ...(ejection && { ejectedUntil: ejection.until, ejections: ejection.count }),
+          ...(ejection && {
+            ejectedUntil: new Date(Date.now() + ejection.remainingMs).toISOString(),
+            ejectedForMs: Math.round(ejection.remainingMs),
+            ejections: ejection.count,
+          }),
           inflight: e.inflight,
           ewmaMs: Math.round(e.ewmaMs * 1000) / 1000,
         };
@@ -151,6 +175,7 @@ export class UpstreamService {
   }
 
   close(): void {
+    this.#closed = true;
     for (const dispose of this.#disposers) dispose();
     this.#health?.close();
     this.outlier?.stop();
