@@ -2,12 +2,7 @@ import type { Endpoint } from './endpoint.js';
 
 /** The balancer kinds the gateway config and the client SDK accept. */
 export type BalancerKind =
-  | 'round-robin'
-  | 'weighted'
-  | 'random'
-  | 'least-request'
-  | 'consistent-hash'
-  | 'peak-ewma';
+  'round-robin' | 'weighted' | 'random' | 'least-request' | 'consistent-hash' | 'peak-ewma';
 
 /**
  * Picks one endpoint per request from the current set of *available* endpoints (the pool has
