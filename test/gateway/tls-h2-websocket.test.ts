@@ -150,7 +150,7 @@ routes:
     }
   });
 
-  test('WebSocket upgrade is tunnelled both ways', async () => {
+  test('WebSocket upgrade is tunnelled both ways and survives a reload', async () => {
     const ws = new WebSocket(`wss://127.0.0.1:${gw.port}/ws/chat`, { ca });
     const messages: string[] = [];
     let waiter: { n: number; resolve: () => void } | undefined;
@@ -170,7 +170,11 @@ routes:
     await got(1);
     ws.send('ping');
     await got(2);
-    assert.deepEqual(messages, ['hello /ws/chat https', 'echo:ping']);
+    // A reload swaps the config; the open tunnel is not part of it and keeps working.
+    assert.deepEqual(await gw.reload(), { ok: true });
+    ws.send('after-reload');
+    await got(3);
+    assert.deepEqual(messages, ['hello /ws/chat https', 'echo:ping', 'echo:after-reload']);
     ws.close();
   });
 });
