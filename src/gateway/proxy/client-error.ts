@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { errorBody, type GatewayErrorCode } from './error-response.js';
-import { newRequestId } from './trace-context.js';
+import { newRequestId } from '../../core/trace-context.js';
 
 /**
  * Answers what Node's HTTP parser refused before a request existed: oversized headers (431),

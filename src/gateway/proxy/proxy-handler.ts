@@ -5,7 +5,7 @@ import { sendError, type GatewayErrorCode } from './error-response.js';
 import { Exchange, type ExchangeListener } from './exchange.js';
 import { hasRequestBody } from './request-body.js';
 import { acceptableRequestId, upstreamHeaders, type Downstream } from './request-headers.js';
-import { newRequestId } from './trace-context.js';
+import { newRequestId } from '../../core/trace-context.js';
 
 /** What the handler reads per request: the current snapshot (swapped by reloads). */
 export interface ProxyState {

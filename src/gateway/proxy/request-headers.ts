@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { CompiledHeaderOps } from '../runtime/compiled-route.js';
 import { connectionTokens, isDroppedRequestHeader } from './hop-by-hop.js';
-import { parseTraceparent, traceparentAfter } from './trace-context.js';
+import { parseTraceparent, traceparentAfter } from '../../core/trace-context.js';
 
 /** What the gateway knows about the downstream connection. */
 export interface Downstream {

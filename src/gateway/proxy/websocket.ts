@@ -8,7 +8,7 @@ import { errorBody, GATEWAY_ERRORS, type GatewayErrorCode } from './error-respon
 import { isDroppedRequestHeader } from './hop-by-hop.js';
 import type { ProxyState } from './proxy-handler.js';
 import { acceptableRequestId, joined, single, type Downstream } from './request-headers.js';
-import { newRequestId, nextTraceparent } from './trace-context.js';
+import { newRequestId, nextTraceparent } from '../../core/trace-context.js';
 
 /**
  * WebSocket (and any HTTP/1.1 `Upgrade`) proxying: route the upgrade request like any other, send
