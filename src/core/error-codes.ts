@@ -90,6 +90,22 @@ export const ERROR_CODES = {
   SY_GW_ADMIN_METHOD:
     'The admin API endpoint does not take that method; `Allow` names the one it takes.',
   SY_GW_ADMIN_INTERNAL: 'An admin API request failed inside the gateway.',
+  SY_GW_AUTH_INVALID:
+    'Authentication failed: the credential (JWT, API key) is missing, malformed, expired, or not trusted; 401 with `WWW-Authenticate`.',
+  SY_GW_AUTH_FORBIDDEN:
+    'The credential is valid but does not grant access (JWT lacking required scopes, or the forward-auth service answered 403); 403.',
+  SY_GW_AUTH_UNAVAILABLE:
+    'The forward-auth service failed (non-2xx/401/403 status, timeout, connection failure): the request is refused, never let through; 503.',
+  SY_GW_AUTH_INVALID_OPTION:
+    'An authentication policy (`jwtAuth`, `apiKeyAuth`, `forwardAuth`) got a bad option at construction.',
+  SY_GW_RATE_LIMITED:
+    'A gateway rate limit refused the request; 429 with `Retry-After` and `RateLimit-*` headers.',
+  SY_GW_RATE_LIMIT_UNAVAILABLE:
+    'A cluster rate limit with `onRedisError: deny` could not reach Redis; the request is refused; 503.',
+  SY_GW_RATE_LIMIT_CANCELLED:
+    'The client disconnected while a leaky-bucket rate limit held its request; nothing went upstream; 499.',
+  SY_GW_RATE_LIMIT_INVALID_OPTION:
+    'A rate limit (`rateLimit`, `redisRateLimiter`) got a bad or unknown option; `details.option` names it.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
