@@ -106,6 +106,18 @@ export const ERROR_CODES = {
     'The client disconnected while a leaky-bucket rate limit held its request; nothing went upstream; 499.',
   SY_GW_RATE_LIMIT_INVALID_OPTION:
     'A rate limit (`rateLimit`, `redisRateLimiter`) got a bad or unknown option; `details.option` names it.',
+  SY_GW_CACHE_INVALID_OPTION:
+    'A response cache (`createResponseCache`) got a bad or unknown option; `details.option` names it.',
+  SY_GW_AGGREGATE_PART_FAILED:
+    'A required part of an aggregate route failed (non-2xx, non-JSON, too large, unreachable); the others were aborted; 502, or 504 when it timed out.',
+  SY_GW_AGGREGATE_BAD_PARAM:
+    'An aggregate route parameter was missing or not encodable into a part path; nothing was sent upstream; 400.',
+  SY_GW_AGGREGATE_CANCELLED:
+    'The client went away during an aggregate request; every part was aborted; 499.',
+  SY_GW_AGGREGATE_BODY_TOO_LARGE:
+    'An aggregate part answered a body over `maxBodyBytes`; reading stopped (a part failure reason).',
+  SY_GW_AGGREGATE_INVALID_OPTION:
+    'An aggregate route (`createAggregator`) got a bad or unknown option; `details.option` names it.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

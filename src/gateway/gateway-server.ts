@@ -18,6 +18,7 @@ import { handleClientError } from './proxy/client-error.js';
 import { createProxyHandler, type ProxyState } from './proxy/proxy-handler.js';
 import { createUpgradeHandler } from './proxy/websocket.js';
 import { buildSnapshot, type Snapshot } from './runtime/snapshot.js';
+import { RedisConnection } from './policies/redis-connection.js';
 import { PoolManager } from './upstream/pool-manager.js';
 
 export interface StartGatewayOptions {
@@ -70,9 +71,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const configPath = options.configPath;
   let config = options.config ?? (await loadGatewayConfig(requirePath(configPath)));
   const pools = new PoolManager();
+  const redisConnection = new RedisConnection();
+  const redis = (address: string) => redisConnection.get(address);
   const counters = new GatewayCounters();
   const state: ProxyState = {
-    snapshot: buildSnapshot(config, { pools, logger }).snapshot,
+    snapshot: buildSnapshot(config, { pools, logger, redis }).snapshot,
     draining: false,
   };
   const accessLog: AccessLog | undefined =
@@ -128,10 +131,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       if (configPath === undefined) return { ok: false, error: 'no config file to reload' };
       try {
         const next = await loadGatewayConfig(configPath);
-        const { snapshot, retired } = buildSnapshot(next, { pools, logger }, state.snapshot);
+        const { snapshot, retired } = buildSnapshot(next, { pools, logger, redis }, state.snapshot);
+        const previous = state.snapshot;
         state.snapshot = snapshot;
         config = next;
         for (const svc of retired) svc.close();
+        // The old routes' policies may still serve requests that started before the swap.
+        setTimeout(() => void closePolicies(previous), 30_000).unref();
         counters.reloadsOk++;
         logger.info('config reloaded', {
           routes: next.routes.length,
@@ -194,7 +200,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       for (const tunnel of tunnels) tunnel.destroy();
       await admin?.close();
       for (const svc of state.snapshot.services.values()) svc.close();
+      await closePolicies(state.snapshot);
       await pools.close(1_000);
+      await redisConnection.close();
       accessLog?.flush();
     })());
 
@@ -294,5 +302,13 @@ export function watchConfig(
       error: String(error),
     });
     return undefined;
+  }
+}
+
+/** Releases what a snapshot's policies hold (forward-auth connections, JWKS timers). */
+async function closePolicies(snapshot: Snapshot): Promise<void> {
+  for (const route of snapshot.routes) {
+    for (const policy of route.policies ?? [])
+      await Promise.resolve(policy.close?.()).catch(() => undefined);
   }
 }

@@ -49,7 +49,13 @@ routes:
     '/virtual/gateway.yaml',
   );
   assert.deepEqual(parsed.problems, []);
-  const { snapshot } = buildSnapshot(parsed.config!, { pools, logger: silentLogger });
+  const { snapshot } = buildSnapshot(parsed.config!, {
+    pools,
+    logger: silentLogger,
+    redis: () => {
+      throw new Error('no route here needs Redis');
+    },
+  });
   for (const route of snapshot.routes) {
     route.stats.record(200, 3);
     route.stats.retries++;

@@ -2,13 +2,16 @@
  * Validated input → `GatewayConfig`: every default filled in, names cased, shorthand expanded,
  * file paths made absolute, and the result deeply frozen.
  */
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULTS } from './defaults.js';
 import type { GatewayInput } from './schema/gateway.js';
+import type { AuthInput } from './schema/edge.js';
 import { inferMatchType } from './schema/route-path.js';
 import type { RouteInput } from './schema/route.js';
 import type { ServiceInput } from './schema/service.js';
 import type {
+  AuthConfig,
   GatewayConfig,
   HeaderMatch,
   HeaderOps,
@@ -74,7 +77,10 @@ export function normalizeConfig(input: GatewayInput, baseDir: string): GatewayCo
         : (input.accessLog ?? DEFAULTS.accessLog),
     reload: { watch: input.reload?.watch ?? DEFAULTS.reloadWatch },
     services,
-    routes: (input.routes ?? []).map((r, i) => normalizeRoute(r, i, limits.maxBodySize)),
+    routes: (input.routes ?? []).map((r, i) => normalizeRoute(r, i, limits.maxBodySize, file)),
+    consumers: (input.consumers ?? []).map((c) => ({ name: c.name, apiKeys: [...c.apiKeys] })),
+    ...(input.redis && { redis: { address: input.redis.address } }),
+    trustedProxies: input.trustedProxies ?? [],
   };
   return deepFreeze(config);
 }
@@ -148,7 +154,12 @@ function serviceSource(name: string, s: ServiceInput): ServiceSource {
   };
 }
 
-function normalizeRoute(r: RouteInput, index: number, maxBodySize: number): RouteConfig {
+function normalizeRoute(
+  r: RouteInput,
+  index: number,
+  maxBodySize: number,
+  file: (p: string) => string,
+): RouteConfig {
   const type = inferMatchType(r.match.path, r.match.type);
   const unique = (list: string[] | undefined, f: (s: string) => string) => [
     ...new Set((list ?? []).map(f)),
@@ -187,6 +198,69 @@ function normalizeRoute(r: RouteInput, index: number, maxBodySize: number): Rout
     },
     websocket: r.websocket ?? DEFAULTS.websocket,
     maxBodySize: r.maxBodySize ?? maxBodySize,
+    ...(r.auth && { auth: normalizeAuth(r.auth, file) }),
+    ...(r.rateLimit && {
+      rateLimit: {
+        ...definedOnly({
+          rate: r.rateLimit.rate,
+          burst: r.rateLimit.burst,
+          nodelay: r.rateLimit.nodelay,
+          delay: r.rateLimit.delay,
+          algorithm: r.rateLimit.algorithm,
+        }),
+        rate: r.rateLimit.rate,
+        key: r.rateLimit.key ?? 'ip',
+        scope: r.rateLimit.scope ?? 'local',
+        onRedisError: r.rateLimit.onRedisError ?? 'allow',
+      },
+    }),
+  };
+}
+
+const asList = (v: string | string[] | undefined) =>
+  v === undefined ? undefined : Array.isArray(v) ? v : [v];
+
+function normalizeAuth(auth: AuthInput, file: (p: string) => string): AuthConfig {
+  if (auth.jwt) {
+    const j = auth.jwt;
+    const publicKey =
+      j.publicKey === undefined
+        ? undefined
+        : j.publicKey.includes('-----BEGIN')
+          ? j.publicKey
+          : readFileSync(file(j.publicKey), 'utf8');
+    return {
+      kind: 'jwt',
+      ...definedOnly({
+        secret: j.secret,
+        publicKey,
+        jwks: j.jwks,
+        issuer: asList(j.issuer),
+        audience: asList(j.audience),
+        algorithms: j.algorithms,
+        leewayMs: j.leeway,
+        requiredScopes: j.requiredScopes,
+        scopeClaim: j.scopeClaim,
+        header: j.header?.toLowerCase(),
+      }),
+      claimsToHeaders: j.claimsToHeaders ?? {},
+    };
+  }
+  if (auth.apiKey) {
+    return {
+      kind: 'apiKey',
+      ...definedOnly({ header: auth.apiKey.header?.toLowerCase(), query: auth.apiKey.query }),
+    };
+  }
+  const f = auth.forward!;
+  return {
+    kind: 'forward',
+    url: f.url,
+    copyHeaders: (f.copyHeaders ?? []).map((h) => h.toLowerCase()),
+    ...definedOnly({
+      requestHeaders: f.requestHeaders?.map((h) => h.toLowerCase()),
+      timeoutMs: f.timeout,
+    }),
   };
 }
 

@@ -15,8 +15,13 @@ routes: [{ match: { path: /a }, service: a }]
   { env: {} },
 );
 
-test('the schema marks admin.token and registry.token as secrets', () => {
-  assert.deepEqual(secretPaths(), ['admin.token', 'registry.token']);
+test('the schema marks the tokens, consumer API keys and JWT secrets as secrets', () => {
+  assert.deepEqual(secretPaths(), [
+    'admin.token',
+    'consumers[].apiKeys[]',
+    'registry.token',
+    'routes[].auth.jwt.secret',
+  ]);
 });
 
 test('redactConfig replaces every secret and URL password, and leaves the rest', () => {

@@ -101,6 +101,7 @@ export function semanticChecks(
     }
     const valid = section(parsed, (p) => p.routes?.[i], routeSchema, route);
     if (!valid) return;
+    checkEdge(valid, i, raw, problem);
     const key = matchKey(valid);
     const first = matches.get(key);
     if (first === undefined) matches.set(key, i);
@@ -125,6 +126,32 @@ export function semanticChecks(
 }
 
 type Report = (path: ConfigPath, message: string, target?: 'value' | 'key') => void;
+
+/** A route's auth and rate limit must find what they rely on. */
+function checkEdge(route: RouteInput, i: number, raw: Raw, problem: Report): void {
+  const limit = route.rateLimit;
+  if (limit?.scope === 'cluster' && raw.redis === undefined) {
+    problem(
+      ['routes', i, 'rateLimit', 'scope'],
+      'scope: cluster needs a top-level `redis` section',
+    );
+  }
+  if (limit?.key === 'consumer' && route.auth === undefined) {
+    problem(
+      ['routes', i, 'rateLimit', 'key'],
+      'key: consumer needs `auth` on the route (it sets the consumer)',
+    );
+  }
+  if (limit?.key?.startsWith('claim:') === true && route.auth?.jwt === undefined) {
+    problem(['routes', i, 'rateLimit', 'key'], `key: ${limit.key} needs \`auth.jwt\` on the route`);
+  }
+  if (
+    route.auth?.apiKey !== undefined &&
+    !(Array.isArray(raw.consumers) && raw.consumers.length > 0)
+  ) {
+    problem(['routes', i, 'auth', 'apiKey'], 'apiKey auth needs a top-level `consumers` list');
+  }
+}
 
 function checkService(name: string, svc: Raw, hasRegistry: boolean, problem: Report): void {
   const at = (key: string): ConfigPath => ['services', name, key];

@@ -21,6 +21,56 @@ export interface GatewayConfig {
   services: Record<string, ServiceConfig>;
   /** In config order; see `routePrecedence` for the order the router tries them in. */
   routes: RouteConfig[];
+  /** API-key consumers (`apiKeys` are secrets). */
+  consumers: ConsumerConfig[];
+  /** Shared Redis for cluster-wide rate limits. */
+  redis?: { address: string };
+  /** Addresses / CIDR blocks whose `X-Forwarded-For` is believed for the client IP. */
+  trustedProxies: string[];
+}
+
+export interface ConsumerConfig {
+  name: string;
+  /** Secret: redacted by `redactConfig`. */
+  apiKeys: string[];
+}
+
+export type AuthConfig =
+  | {
+      kind: 'jwt';
+      /** Secret: redacted by `redactConfig`. */
+      secret?: string;
+      /** PEM text (a file path in the config is read at load time). */
+      publicKey?: string;
+      jwks?: string;
+      issuer?: string[];
+      audience?: string[];
+      algorithms?: string[];
+      leewayMs?: number;
+      requiredScopes?: string[];
+      scopeClaim?: string;
+      claimsToHeaders: Record<string, string>;
+      header?: string;
+    }
+  | { kind: 'apiKey'; header?: string; query?: string }
+  | {
+      kind: 'forward';
+      url: string;
+      copyHeaders: string[];
+      requestHeaders?: string[];
+      timeoutMs?: number;
+    };
+
+export interface RateLimitConfig {
+  rate: string | number;
+  burst?: number;
+  nodelay?: boolean;
+  delay?: number;
+  algorithm?: 'token-bucket' | 'leaky-bucket' | 'sliding-window';
+  /** `ip` | `consumer` | `header:NAME` | `claim:NAME`. */
+  key: string;
+  scope: 'local' | 'cluster';
+  onRedisError: 'allow' | 'deny';
 }
 
 export interface ListenConfig {
@@ -167,4 +217,6 @@ export interface RouteConfig {
   headers: { request: HeaderOps; response: HeaderOps };
   websocket: boolean;
   maxBodySize: number;
+  auth?: AuthConfig;
+  rateLimit?: RateLimitConfig;
 }

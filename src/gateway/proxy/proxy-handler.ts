@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizePath, PathError } from '../router/index.js';
+import type { PolicyAnswer, PolicyContext, RequestPolicy } from '../policies/policy.js';
 import type { Snapshot } from '../runtime/snapshot.js';
 import { sendError, type GatewayErrorCode } from './error-response.js';
 import { Exchange, type ExchangeListener } from './exchange.js';
@@ -75,18 +76,61 @@ export function createProxyHandler(
         ? target.path
         : route.rewritePath(target.path, match.params, match.matchedPath);
     const path = target.query === '' ? rewritten : rewritten + target.query;
-    const headers = upstreamHeaders(req, downstream, requestId, route.requestHeaders);
-    new Exchange(
+    if (route.policies === null) {
+      const headers = upstreamHeaders(req, downstream, requestId, route.requestHeaders);
+      new Exchange(
+        req,
+        res,
+        route,
+        requestId,
+        path,
+        headers,
+        hasRequestBody(req),
+        onDone,
+        startedAt,
+      ).start();
+      return;
+    }
+    const ctx: PolicyContext = {
       req,
-      res,
-      route,
       requestId,
-      path,
-      headers,
-      hasRequestBody(req),
-      onDone,
-      startedAt,
-    ).start();
+      clientIp: snapshot.clientIp.resolve(req),
+      upstreamHeaders: [],
+    };
+    runPolicies(route.policies, ctx).then(
+      (result) => {
+        if (res.destroyed || res.headersSent) return; // the client left while a policy waited
+        if (result !== undefined) {
+          const { status, headers, body } = result;
+          res.writeHead(status, {
+            'content-type': 'application/json',
+            'x-request-id': requestId,
+            ...headers,
+          });
+          res.end(JSON.stringify({ error: { ...body, requestId } }));
+          onLocal?.(req, status, body.code as GatewayErrorCode, requestId, startedAt);
+          return;
+        }
+        const extra = ctx.upstreamHeaders.flat();
+        const headers = upstreamHeaders(req, downstream, requestId, route.requestHeaders);
+        for (const v of extra) headers.push(v);
+        new Exchange(
+          req,
+          res,
+          route,
+          requestId,
+          path,
+          headers,
+          hasRequestBody(req),
+          onDone,
+          startedAt,
+        ).start();
+      },
+      (error: unknown) => {
+        onInternalError?.(error);
+        answer(req, res, 'SY_GW_INTERNAL', requestId, startedAt, 500);
+      },
+    );
   };
   // A bug must cost one request a 500, never the process.
   return (req, res) => {
@@ -98,4 +142,17 @@ export function createProxyHandler(
       answer(req, res, 'SY_GW_INTERNAL', requestId, performance.now(), 500);
     }
   };
+}
+
+/** Runs a route's policies in order; resolves with the first answer, or undefined to proxy. */
+async function runPolicies(
+  policies: readonly RequestPolicy[],
+  ctx: PolicyContext,
+): Promise<PolicyAnswer> {
+  for (const policy of policies) {
+    const result = policy.apply(ctx);
+    const answer = result instanceof Promise ? await result : result;
+    if (answer !== undefined) return answer;
+  }
+  return undefined;
 }

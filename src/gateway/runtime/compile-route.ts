@@ -1,12 +1,21 @@
 import type { IncomingMessage } from 'node:http';
 import { retryBudget } from '../../resilience/index.js';
 import type { HashOn, HeaderOps, RouteConfig } from '../config/types.js';
+import type { RequestPolicy } from '../policies/policy.js';
 import { RouteStats } from '../metrics/route-stats.js';
 import type { UpstreamService } from '../upstream/upstream-service.js';
 import type { CompiledHeaderOps, CompiledRetry, CompiledRoute } from './compiled-route.js';
 
 /** Turns one route's config into the objects and functions the proxy runs per request. */
-export function compileRoute(route: RouteConfig, service: UpstreamService): CompiledRoute {
+export function compileRoute(
+  route: RouteConfig,
+  service: UpstreamService,
+  policies: RequestPolicy[] | null = null,
+): CompiledRoute {
+  // Headers a policy sets upstream (e.g. X-User-ID from a JWT claim) are removed from the
+  // client's request first: a client can never send its own identity.
+  const owned = policies?.flatMap((p) => p.ownedHeaders) ?? [];
+  const requestOps = route.headers.request;
   return {
     name: route.name,
     service,
@@ -15,11 +24,12 @@ export function compileRoute(route: RouteConfig, service: UpstreamService): Comp
     readTimeout: route.timeouts.read,
     totalTimeout: route.timeouts.total,
     retry: compileRetry(route),
-    requestHeaders: compileHeaderOps(route.headers.request),
+    requestHeaders: compileHeaderOps({ ...requestOps, remove: [...requestOps.remove, ...owned] }),
     responseHeaders: compileHeaderOps(route.headers.response),
     websocket: route.websocket,
     maxBodySize: route.maxBodySize,
     stats: new RouteStats(route.name, service.name),
+    policies,
     hashKey:
       service.config.balancer === 'consistent-hash'
         ? compileHashKey(service.config.hashOn)

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RetryBudget } from '../../resilience/index.js';
 import type { RouteStats } from '../metrics/route-stats.js';
+import type { RequestPolicy } from '../policies/policy.js';
 import type { PoolSet, UpstreamService } from '../upstream/upstream-service.js';
 
 /** Header operations compiled once: lower-case names, flat arrays. */
@@ -48,4 +49,6 @@ export interface CompiledRoute {
   readonly stats: RouteStats;
   /** The consistent-hash key for a request, when the service hashes. */
   readonly hashKey: ((req: IncomingMessage) => string | undefined) | undefined;
+  /** Request policies (auth, rate limit) in order, or null when the route has none. */
+  readonly policies: readonly RequestPolicy[] | null;
 }

@@ -7,6 +7,9 @@ import {
 } from '../../core/upstream/discovery/index.js';
 import type { GatewayConfig, ServiceConfig } from '../config/types.js';
 import { createRouter, type Router } from '../router/index.js';
+import { buildPolicies } from '../policies/build-policies.js';
+import { ClientIpResolver } from '../policies/client-ip.js';
+import type { RedisClient } from '../policies/rate-limit/redis-rate-limiter.js';
 import type { PoolManager } from '../upstream/pool-manager.js';
 import { UpstreamService } from '../upstream/upstream-service.js';
 import type { CompiledRoute } from './compiled-route.js';
@@ -22,11 +25,14 @@ export interface Snapshot {
   readonly router: Router<CompiledRoute>;
   readonly routes: readonly CompiledRoute[];
   readonly services: ReadonlyMap<string, UpstreamService>;
+  readonly clientIp: ClientIpResolver;
 }
 
 export interface SnapshotDeps {
   readonly pools: PoolManager;
   readonly logger: Logger;
+  /** The shared Redis client, created on first use (cluster-wide rate limits). */
+  readonly redis: (address: string) => RedisClient;
 }
 
 /** Builds a snapshot, reusing `previous`'s services where their config is identical. */
@@ -48,7 +54,7 @@ export function buildSnapshot(
         services.set(name, fresh);
       }
     }
-    return finishSnapshot(config, services, previous);
+    return finishSnapshot(config, services, deps, previous);
   } catch (error) {
     // A failed build must not leave the watches and pools of its new services behind.
     for (const svc of created) svc.close();
@@ -59,6 +65,7 @@ export function buildSnapshot(
 function finishSnapshot(
   config: GatewayConfig,
   services: Map<string, UpstreamService>,
+  deps: SnapshotDeps,
   previous: Snapshot | undefined,
 ): { snapshot: Snapshot; retired: UpstreamService[] } {
   const retired = [...(previous?.services.values() ?? [])].filter(
@@ -67,7 +74,11 @@ function finishSnapshot(
   // Route stats carry over by name when a route keeps its service, so counters don't reset on reload.
   const oldRoutes = new Map(previous?.routes.map((r) => [r.name, r]));
   const routes = config.routes.map((route) => {
-    const compiled = compileRoute(route, services.get(route.service)!);
+    const compiled = compileRoute(
+      route,
+      services.get(route.service)!,
+      buildPolicies(route, config, { logger: deps.logger, redis: deps.redis }),
+    );
     const old = oldRoutes.get(route.name);
     if (old !== undefined && old.stats.service === route.service) {
       return { ...compiled, stats: old.stats };
@@ -77,7 +88,8 @@ function finishSnapshot(
   const router = createRouter(
     config.routes.map((route, i) => ({ id: route.name, match: route.match, data: routes[i]! })),
   );
-  return { snapshot: { config, router, routes, services }, retired };
+  const clientIp = new ClientIpResolver(config.trustedProxies);
+  return { snapshot: { config, router, routes, services, clientIp }, retired };
 }
 
 function sameServiceConfig(

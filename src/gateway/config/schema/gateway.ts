@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DEFAULTS } from '../defaults.js';
 import { adminSchema } from './admin.js';
+import { consumerSchema, redisSchema, trustedProxySchema } from './edge.js';
 import { limitsSchema } from './limits.js';
 import { listenSchema } from './listen.js';
 import { registrySchema } from './registry.js';
@@ -41,6 +42,9 @@ export const gatewaySchema = z
     reload: z.strictObject({ watch: withDefault(z.boolean(), DEFAULTS.reloadWatch) }).optional(),
     services: z.record(serviceName, serviceSchema).optional(),
     routes: z.array(routeSchema).optional(),
+    consumers: z.array(consumerSchema).optional(),
+    redis: redisSchema.optional(),
+    trustedProxies: z.array(trustedProxySchema).optional(),
   })
   .meta({
     title: 'Switchyard gateway config',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULTS } from '../defaults.js';
+import { authSchema, rateLimitSchema } from './edge.js';
 import { didYouMean } from '../did-you-mean.js';
 import {
   inferMatchType,
@@ -169,6 +170,8 @@ export const routeSchema = z
       .optional(),
     websocket: withDefault(z.boolean(), DEFAULTS.websocket),
     maxBodySize: size().optional().meta({ description: 'default: limits.maxBodySize' }),
+    auth: authSchema.optional(),
+    rateLimit: rateLimitSchema.optional(),
   })
   .superRefine((route, ctx) => {
     const type = inferMatchType(route.match.path, route.match.type);

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import type { Gateway } from '../../src/gateway/gateway-server.js';
+import { startRedis, type StartedRedis } from '../helpers/redis.js';
+import { call, gatewayFrom, startUpstream, type Upstream } from './harness.js';
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('gateway edge policies from the issue-5 config shape', () => {
+  let up: Upstream;
+  let jwks: Server;
+  let authService: Server;
+  let gw: Gateway;
+  let sign: (claims: Record<string, unknown>) => Promise<string>;
+
+  before(async () => {
+    up = await startUpstream('users');
+    const { privateKey, publicKey } = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    jwks = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    const jwksUrl = await listen(jwks);
+    sign = (claims) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setIssuer('https://auth.example')
+        .setAudience('api')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey);
+    authService = createServer((req, res) => {
+      if (req.headers.authorization === 'Bearer good') {
+        res.writeHead(200, { 'x-user-id': 'forwarded-user' }).end();
+      } else res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
+    });
+    const authUrl = await listen(authService);
+    process.env.SY_TEST_PARTNER_A_KEY = 'partner-a-secret-key';
+    gw = await gatewayFrom(`
+listen: 127.0.0.1:0
+consumers:
+  - name: partner-a
+    apiKeys: [\${SY_TEST_PARTNER_A_KEY}]
+services:
+  user-service: { targets: [${up.url}] }
+routes:
+  - match: { path: /api/v1/users }
+    service: user-service
+    auth:
+      jwt: { jwks: ${jwksUrl}/.well-known/jwks.json, issuer: https://auth.example,
+             audience: api, claimsToHeaders: { sub: X-User-ID } }
+  - match: { path: /api/v1/orders }
+    service: user-service
+    auth: { forward: { url: ${authUrl}/validate, copyHeaders: [X-User-ID] } }
+  - match: { path: /api/v1/search, method: GET }
+    service: user-service
+    auth: { apiKey: { header: X-API-Key } }
+    rateLimit: { rate: 1/m, burst: 2, nodelay: true, key: consumer }
+`);
+  });
+  after(async () => {
+    await gw.close();
+    await up.close();
+    await new Promise<void>((r) => jwks.close(() => r()));
+    await new Promise<void>((r) => authService.close(() => r()));
+    delete process.env.SY_TEST_PARTNER_A_KEY;
+  });
+
+  test('JWT: 401 with a challenge without a token; a valid token maps sub to X-User-ID', async () => {
+    const missing = await call(`${gw.url}/api/v1/users/1`);
+    assert.equal(missing.status, 401);
+    assert.match(missing.headers.get('www-authenticate')!, /^Bearer realm="switchyard"/);
+    assert.equal(missing.json.error.code, 'SY_GW_AUTH_INVALID');
+    assert.equal(up.seen.length, 0, 'nothing reached the upstream');
+
+    const token = await sign({ sub: 'user-42' });
+    const ok = await call(`${gw.url}/api/v1/users/1`, {
+      headers: { authorization: `Bearer ${token}`, 'x-user-id': 'admin' },
+    });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.json.headers['x-user-id'], 'user-42', 'the spoofed header was replaced');
+
+    const wrongAudience = await new SignJWT({ sub: 'x' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('x'.repeat(32)));
+    assert.equal(
+      (
+        await call(`${gw.url}/api/v1/users/1`, {
+          headers: { authorization: `Bearer ${wrongAudience}` },
+        })
+      ).status,
+      401,
+    );
+  });
+
+  test('forward auth: 2xx copies X-User-ID (client copy stripped); 401 is passed back', async () => {
+    const ok = await call(`${gw.url}/api/v1/orders`, {
+      headers: { authorization: 'Bearer good', 'x-user-id': 'spoofed' },
+    });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.json.headers['x-user-id'], 'forwarded-user');
+    const denied = await call(`${gw.url}/api/v1/orders`, {
+      headers: { authorization: 'Bearer bad' },
+    });
+    assert.equal(denied.status, 401);
+  });
+
+  test('API key from ${VAR} and a per-consumer rate limit: burst + 1, then 429 with Retry-After', async () => {
+    assert.equal((await call(`${gw.url}/api/v1/search?q=x`)).status, 401);
+    const headers = { 'x-api-key': 'partner-a-secret-key' };
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++)
+      statuses.push((await call(`${gw.url}/api/v1/search?q=x`, { headers })).status);
+    assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
+    const limited = await call(`${gw.url}/api/v1/search?q=x`, { headers });
+    assert.equal(limited.json.error.code, 'SY_GW_RATE_LIMITED');
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    // POST does not match the GET-only route.
+    assert.equal((await call(`${gw.url}/api/v1/search`, { method: 'POST', headers })).status, 404);
+  });
+});
+
+describe('cluster-wide rate limit across two gateways on one Redis', () => {
+  let redis: StartedRedis;
+  let up: Upstream;
+  const gws: Gateway[] = [];
+
+  before(async () => {
+    redis = await startRedis();
+    up = await startUpstream('search');
+    for (let i = 0; i < 2; i++) {
+      gws.push(
+        await gatewayFrom(`
+listen: 127.0.0.1:0
+redis: { address: ${redis.url} }
+services: { search: { targets: [${up.url}] } }
+routes:
+  - name: search
+    match: { path: /search }
+    service: search
+    rateLimit: { rate: 10/m, algorithm: sliding-window, scope: cluster }
+`),
+      );
+    }
+  });
+  after(async () => {
+    for (const gw of gws) await gw.close();
+    await up.close();
+    await redis.stop();
+  });
+
+  test('60 concurrent requests split over both gateways admit exactly the limit', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => call(`${gws[i % 2]!.url}/search`).then((r) => r.status)),
+    );
+    assert.equal(results.filter((s) => s === 200).length, 10);
+    assert.equal(results.filter((s) => s === 429).length, 50);
+  });
+});
