@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -163,5 +163,79 @@ routes:
     );
     assert.equal(results.filter((s) => s === 200).length, 10);
     assert.equal(results.filter((s) => s === 429).length, 50);
+  });
+});
+
+describe('BFF aggregation route (/profile/:userId)', () => {
+  let users: Upstream;
+  let orders: Upstream;
+  let recs: Upstream;
+  let gw: Gateway;
+  let recsSlow = false;
+
+  before(async () => {
+    const json = (res: ServerResponse, body: unknown) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    users = await startUpstream('users', (req, res) =>
+      json(res, { url: req.url, user: req.headers['x-user-id'] ?? null }),
+    );
+    orders = await startUpstream('orders', (req, res) => json(res, { url: req.url }));
+    recs = await startUpstream('recs', (req, res) => {
+      if (recsSlow) return; // never answers: the optional part times out
+      json(res, { url: req.url });
+    });
+    gw = await gatewayFrom(`
+listen: 127.0.0.1:0
+services:
+  user-service: { targets: [${users.url}] }
+  order-service: { targets: [${orders.url}] }
+  recommendation-service: { targets: [${recs.url}] }
+routes:
+  - match: { path: /profile/:userId, method: GET }
+    aggregate:
+      user:   { service: user-service, path: /users/:userId }
+      orders: { service: order-service, path: /orders?user=:userId&limit=5, timeout: 500ms }
+      recommendations: { service: recommendation-service, path: /recommendations/:userId?limit=10,
+                         optional: true, timeout: 300ms }
+`);
+  });
+  after(async () => {
+    await gw.close();
+    for (const u of [users, orders, recs]) await u.close();
+  });
+
+  test('all parts: one JSON document, params substituted into paths and queries', async () => {
+    const r = await call(`${gw.url}/profile/u%2042`);
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json, {
+      user: { url: '/users/u%2042', user: null },
+      orders: { url: '/orders?user=u%2042&limit=5' },
+      recommendations: { url: '/recommendations/u%2042?limit=10' },
+    });
+    assert.match(r.headers.get('x-request-id')!, /^[0-9a-f]{32}$/);
+  });
+
+  test('an optional part that times out is null, named in X-Aggregate-Partial', async () => {
+    recsSlow = true;
+    try {
+      const r = await call(`${gw.url}/profile/7`);
+      assert.equal(r.status, 200);
+      assert.equal(r.json.recommendations, null);
+      assert.match(r.json._errors.recommendations, /timed out/);
+      assert.equal(r.headers.get('x-aggregate-partial'), 'recommendations');
+    } finally {
+      recsSlow = false;
+    }
+  });
+
+  test('a required part that is down: 502 naming the part, with the request id', async () => {
+    await orders.close();
+    const r = await call(`${gw.url}/profile/7`);
+    assert.equal(r.status, 502);
+    assert.equal(r.json.error.code, 'SY_GW_AGGREGATE_PART_FAILED');
+    assert.match(r.json.error.message, /orders/);
+    assert.match(r.json.error.requestId, /^[0-9a-f]{32}$/);
   });
 });

@@ -236,7 +236,7 @@ routes:
   - service: a
 `),
       [
-        'gateway.yaml:4:5 routes[0].service: missing required key "service"',
+        'gateway.yaml:4:5 routes[0].service: missing required key "service" (or "aggregate", for a BFF aggregation route)',
         'gateway.yaml:5:5 routes[1].match: missing required key "match"',
       ],
     );

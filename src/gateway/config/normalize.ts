@@ -182,7 +182,7 @@ function normalizeRoute(
       methods: unique(r.match.method, (m) => m.toUpperCase()),
       headers,
     },
-    service: r.service,
+    service: r.service ?? '',
     stripPrefix:
       r.stripPrefix === true ? r.match.path : r.stripPrefix === false ? undefined : r.stripPrefix,
     rewrite: r.rewrite,
@@ -198,6 +198,16 @@ function normalizeRoute(
     },
     websocket: r.websocket ?? DEFAULTS.websocket,
     maxBodySize: r.maxBodySize ?? maxBodySize,
+    ...(r.aggregate && {
+      aggregate: Object.entries(r.aggregate).map(([name, p]) => ({
+        name,
+        service: p.service,
+        path: p.path,
+        ...(p.timeout !== undefined && { timeoutMs: p.timeout }),
+        optional: p.optional ?? false,
+      })),
+      websocket: false,
+    }),
     ...(r.auth && { auth: normalizeAuth(r.auth, file) }),
     ...(r.rateLimit && {
       rateLimit: {

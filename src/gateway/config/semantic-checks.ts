@@ -101,6 +101,14 @@ export function semanticChecks(
     }
     const valid = section(parsed, (p) => p.routes?.[i], routeSchema, route);
     if (!valid) return;
+    for (const [part, spec] of Object.entries(valid.aggregate ?? {})) {
+      if (!(spec.service in services)) {
+        problem(
+          ['routes', i, 'aggregate', part, 'service'],
+          `unknown service "${spec.service}"${didYouMean(spec.service, names)}`,
+        );
+      }
+    }
     checkEdge(valid, i, raw, problem);
     const key = matchKey(valid);
     const first = matches.get(key);

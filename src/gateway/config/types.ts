@@ -219,4 +219,14 @@ export interface RouteConfig {
   maxBodySize: number;
   auth?: AuthConfig;
   rateLimit?: RateLimitConfig;
+  /** BFF aggregation parts (then `service` is ''). */
+  aggregate?: AggregatePartConfig[];
+}
+
+export interface AggregatePartConfig {
+  name: string;
+  service: string;
+  path: string;
+  timeoutMs?: number;
+  optional: boolean;
 }

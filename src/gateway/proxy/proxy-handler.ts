@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizePath, PathError } from '../router/index.js';
 import type { PolicyAnswer, PolicyContext, RequestPolicy } from '../policies/policy.js';
+import type { CompiledRoute } from '../runtime/compiled-route.js';
 import type { Snapshot } from '../runtime/snapshot.js';
 import { sendError, type GatewayErrorCode } from './error-response.js';
 import { Exchange, type ExchangeListener } from './exchange.js';
@@ -76,8 +77,13 @@ export function createProxyHandler(
         ? target.path
         : route.rewritePath(target.path, match.params, match.matchedPath);
     const path = target.query === '' ? rewritten : rewritten + target.query;
-    if (route.policies === null) {
+    const proceed = (extra: readonly [string, string][] | undefined): void => {
       const headers = upstreamHeaders(req, downstream, requestId, route.requestHeaders);
+      if (extra !== undefined) for (const [name, value] of extra) headers.push(name, value);
+      if (route.aggregator !== null) {
+        runAggregate(route, req, res, match.params, headers, requestId, startedAt);
+        return;
+      }
       new Exchange(
         req,
         res,
@@ -89,8 +95,8 @@ export function createProxyHandler(
         onDone,
         startedAt,
       ).start();
-      return;
-    }
+    };
+    if (route.policies === null) return proceed(undefined);
     const ctx: PolicyContext = {
       req,
       requestId,
@@ -111,20 +117,7 @@ export function createProxyHandler(
           onLocal?.(req, status, body.code as GatewayErrorCode, requestId, startedAt);
           return;
         }
-        const extra = ctx.upstreamHeaders.flat();
-        const headers = upstreamHeaders(req, downstream, requestId, route.requestHeaders);
-        for (const v of extra) headers.push(v);
-        new Exchange(
-          req,
-          res,
-          route,
-          requestId,
-          path,
-          headers,
-          hasRequestBody(req),
-          onDone,
-          startedAt,
-        ).start();
+        proceed(ctx.upstreamHeaders);
       },
       (error: unknown) => {
         onInternalError?.(error);
@@ -155,4 +148,76 @@ async function runPolicies(
     if (answer !== undefined) return answer;
   }
   return undefined;
+}
+
+/** Headers that describe the downstream request's body or connection, not a part's GET. */
+const NOT_FOR_PARTS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'expect',
+]);
+
+/**
+ * A BFF aggregation route: call every part (in parallel, each through its service) and answer
+ * with one JSON document. The parts get the request's headers after policies ran (identity,
+ * `X-Request-ID`, `traceparent`), minus body and host framing.
+ */
+function runAggregate(
+  route: CompiledRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: Readonly<Record<string, string>>,
+  headers: string[],
+  requestId: string,
+  startedAt: number,
+): void {
+  const forwarded: [string, string][] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    if (!NOT_FOR_PARTS.has(headers[i]!.toLowerCase()))
+      forwarded.push([headers[i]!, headers[i + 1]!]);
+  }
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!res.writableFinished) controller.abort();
+  };
+  res.on('close', onClose);
+  req.resume(); // a GET's (empty) body is not needed
+  route.stats.inflight++;
+  void route
+    .aggregator!.run({
+      params: decodedParams(params),
+      headers: forwarded,
+      signal: controller.signal,
+      ...(route.totalTimeout !== undefined && { deadlineMs: route.totalTimeout }),
+    })
+    .then((result) => {
+      route.stats.inflight--;
+      route.stats.record(result.status, performance.now() - startedAt);
+      if (controller.signal.aborted || res.headersSent) return;
+      const body = result.body as { error?: object };
+      const payload =
+        body.error !== undefined ? { ...body, error: { ...body.error, requestId } } : body;
+      const text = JSON.stringify(payload);
+      res.writeHead(result.status, {
+        ...result.headers,
+        'content-length': Buffer.byteLength(text),
+        'x-request-id': requestId,
+      });
+      res.end(text);
+    });
+}
+
+/** Route params are raw path segments; the aggregator encodes values itself, so decode once. */
+function decodedParams(params: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(params)) {
+    try {
+      out[name] = decodeURIComponent(raw);
+    } catch {
+      out[name] = raw;
+    }
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { retryBudget } from '../../resilience/index.js';
 import type { HashOn, HeaderOps, RouteConfig } from '../config/types.js';
+import type { Aggregator } from '../policies/aggregate/aggregator.js';
 import type { RequestPolicy } from '../policies/policy.js';
 import { RouteStats } from '../metrics/route-stats.js';
 import type { UpstreamService } from '../upstream/upstream-service.js';
@@ -11,6 +12,7 @@ export function compileRoute(
   route: RouteConfig,
   service: UpstreamService,
   policies: RequestPolicy[] | null = null,
+  aggregator: Aggregator | null = null,
 ): CompiledRoute {
   // Headers a policy sets upstream (e.g. X-User-ID from a JWT claim) are removed from the
   // client's request first: a client can never send its own identity.
@@ -28,8 +30,9 @@ export function compileRoute(
     responseHeaders: compileHeaderOps(route.headers.response),
     websocket: route.websocket,
     maxBodySize: route.maxBodySize,
-    stats: new RouteStats(route.name, service.name),
+    stats: new RouteStats(route.name, aggregator === null ? service.name : 'aggregate'),
     policies,
+    aggregator,
     hashKey:
       service.config.balancer === 'consistent-hash'
         ? compileHashKey(service.config.hashOn)

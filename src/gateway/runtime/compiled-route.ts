@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RetryBudget } from '../../resilience/index.js';
 import type { RouteStats } from '../metrics/route-stats.js';
+import type { Aggregator } from '../policies/aggregate/aggregator.js';
 import type { RequestPolicy } from '../policies/policy.js';
 import type { PoolSet, UpstreamService } from '../upstream/upstream-service.js';
 
@@ -51,4 +52,6 @@ export interface CompiledRoute {
   readonly hashKey: ((req: IncomingMessage) => string | undefined) | undefined;
   /** Request policies (auth, rate limit) in order, or null when the route has none. */
   readonly policies: readonly RequestPolicy[] | null;
+  /** For BFF aggregation routes: runs the parts instead of proxying. */
+  readonly aggregator: Aggregator | null;
 }

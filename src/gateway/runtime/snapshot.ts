@@ -7,7 +7,10 @@ import {
 } from '../../core/upstream/discovery/index.js';
 import type { GatewayConfig, ServiceConfig } from '../config/types.js';
 import { createRouter, type Router } from '../router/index.js';
+import { createAggregator } from '../policies/aggregate/aggregator.js';
 import { buildPolicies } from '../policies/build-policies.js';
+import { patternParams } from '../config/schema/route-path.js';
+import { partCaller } from './part-caller.js';
 import { ClientIpResolver } from '../policies/client-ip.js';
 import type { RedisClient } from '../policies/rate-limit/redis-rate-limiter.js';
 import type { PoolManager } from '../upstream/pool-manager.js';
@@ -74,10 +77,22 @@ function finishSnapshot(
   // Route stats carry over by name when a route keeps its service, so counters don't reset on reload.
   const oldRoutes = new Map(previous?.routes.map((r) => [r.name, r]));
   const routes = config.routes.map((route) => {
+    const parts = route.aggregate;
     const compiled = compileRoute(
       route,
-      services.get(route.service)!,
+      services.get(parts === undefined ? route.service : parts[0]!.service)!,
       buildPolicies(route, config, { logger: deps.logger, redis: deps.redis }),
+      parts === undefined
+        ? null
+        : createAggregator(
+            Object.fromEntries(parts.map(({ name, ...part }) => [name, part])),
+            partCaller(services, route.timeouts.connect),
+            {
+              ...(route.match.type === 'pattern' && {
+                routeParams: patternParams(route.match.path),
+              }),
+            },
+          ),
     );
     const old = oldRoutes.get(route.name);
     if (old !== undefined && old.stats.service === route.service) {

@@ -117,3 +117,18 @@ export const trustedProxySchema = z.string().refine(
 export type AuthInput = z.output<typeof authSchema>;
 export type RateLimitInput = z.output<typeof rateLimitSchema>;
 export type ConsumerInput = z.output<typeof consumerSchema>;
+
+/** `routes[].aggregate.<part>`: one upstream call of a BFF aggregation route. */
+export const aggregatePartSchema = z.strictObject({
+  service: z.string().min(1),
+  path: z
+    .string()
+    .regex(/^\/(?!\/)[^\s#]*$/, { error: 'expected a path like /users/:userId?limit=5' }),
+  timeout: duration({ positive: true }).optional(),
+  optional: z.boolean().optional(),
+});
+
+/** Part names become JSON keys next to `_errors`, so they start with a letter. */
+export const aggregatePartName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, {
+  error: 'a part name starts with a letter (letters, digits, _ and -)',
+});

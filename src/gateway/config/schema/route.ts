@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULTS } from '../defaults.js';
-import { authSchema, rateLimitSchema } from './edge.js';
+import { aggregatePartName, aggregatePartSchema, authSchema, rateLimitSchema } from './edge.js';
 import { didYouMean } from '../did-you-mean.js';
 import {
   inferMatchType,
@@ -154,7 +154,11 @@ export const routeSchema = z
   .strictObject({
     name: z.string().min(1).optional().meta({ description: 'default: routes[i]' }),
     match: matchSchema,
-    service: z.string().min(1),
+    service: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'required unless aggregate is given' }),
     stripPrefix: z.union([z.boolean(), path]).optional(),
     rewrite: path.optional(),
     timeouts: z
@@ -170,10 +174,26 @@ export const routeSchema = z
       .optional(),
     websocket: withDefault(z.boolean(), DEFAULTS.websocket),
     maxBodySize: size().optional().meta({ description: 'default: limits.maxBodySize' }),
+    aggregate: z.record(aggregatePartName, aggregatePartSchema).optional(),
     auth: authSchema.optional(),
     rateLimit: rateLimitSchema.optional(),
   })
   .superRefine((route, ctx) => {
+    if (route.service === undefined && route.aggregate === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'missing required key "service" (or "aggregate", for a BFF aggregation route)',
+        path: ['service'],
+      });
+    } else if (route.service !== undefined && route.aggregate !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give service (proxy) or aggregate (BFF aggregation), not both',
+        path: ['aggregate'],
+      });
+    } else if (route.aggregate !== undefined && Object.keys(route.aggregate).length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'needs at least one part', path: ['aggregate'] });
+    }
     const type = inferMatchType(route.match.path, route.match.type);
     const literal = literalPrefix(route.match.path, type);
     if (route.stripPrefix !== undefined && route.stripPrefix !== false && route.rewrite) {
