@@ -239,3 +239,55 @@ routes:
     assert.match(r.json.error.requestId, /^[0-9a-f]{32}$/);
   });
 });
+
+describe('response cache (routes[].cache)', () => {
+  let search: Upstream;
+  let gw: Gateway;
+
+  before(async () => {
+    search = await startUpstream('search', (req, res) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (req.url?.includes('private')) headers['cache-control'] = 'no-store';
+      res.writeHead(200, headers);
+      res.end(JSON.stringify({ url: req.url, n: search.seen.length }));
+    });
+    gw = await gatewayFrom(`
+listen: 127.0.0.1:0
+services: { search-service: { targets: [${search.url}] } }
+routes:
+  - match: { path: /api/v1/search, method: [GET, HEAD] }
+    service: search-service
+    cache: { ttl: 30s }
+`);
+  });
+  after(async () => {
+    await gw.close();
+    await search.close();
+  });
+
+  test('a GET is stored on the first answer and served from the cache after', async () => {
+    const first = await call(`${gw.url}/api/v1/search?q=a`);
+    assert.equal(first.headers.get('x-cache'), 'MISS');
+    const second = await call(`${gw.url}/api/v1/search?q=a`);
+    assert.equal(second.status, 200);
+    assert.equal(second.headers.get('x-cache'), 'HIT');
+    assert.equal(second.headers.get('age'), '0');
+    assert.deepEqual(second.json, first.json, 'the same body');
+    assert.notEqual(second.headers.get('x-request-id'), first.headers.get('x-request-id'));
+    assert.equal(search.seen.filter((s) => s.url === '/api/v1/search?q=a').length, 1);
+    // another query is another key
+    assert.equal((await call(`${gw.url}/api/v1/search?q=b`)).headers.get('x-cache'), 'MISS');
+  });
+
+  test('no-store answers are not kept; a no-cache request goes to the upstream', async () => {
+    await call(`${gw.url}/api/v1/search?private=1`);
+    assert.equal((await call(`${gw.url}/api/v1/search?private=1`)).headers.get('x-cache'), 'MISS');
+    await call(`${gw.url}/api/v1/search?q=c`);
+    const before = search.seen.length;
+    const bypass = await call(`${gw.url}/api/v1/search?q=c`, {
+      headers: { 'cache-control': 'no-cache' },
+    });
+    assert.equal(bypass.headers.get('x-cache'), 'MISS');
+    assert.equal(search.seen.length, before + 1);
+  });
+});

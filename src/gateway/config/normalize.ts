@@ -209,6 +209,17 @@ function normalizeRoute(
       websocket: false,
     }),
     ...(r.auth && { auth: normalizeAuth(r.auth, file) }),
+    ...(r.cache && {
+      cache: {
+        ttlMs: r.cache.ttl,
+        ...definedOnly({
+          maxEntries: r.cache.maxEntries,
+          maxBodyBytes: r.cache.maxBodySize,
+          vary: r.cache.vary?.map((h) => h.toLowerCase()),
+        }),
+        scope: r.cache.scope ?? 'local',
+      },
+    }),
     ...(r.rateLimit && {
       rateLimit: {
         ...definedOnly({

@@ -138,6 +138,9 @@ type Report = (path: ConfigPath, message: string, target?: 'value' | 'key') => v
 /** A route's auth and rate limit must find what they rely on. */
 function checkEdge(route: RouteInput, i: number, raw: Raw, problem: Report): void {
   const limit = route.rateLimit;
+  if (route.cache?.scope === 'cluster' && raw.redis === undefined) {
+    problem(['routes', i, 'cache', 'scope'], 'scope: cluster needs a top-level `redis` section');
+  }
   if (limit?.scope === 'cluster' && raw.redis === undefined) {
     problem(
       ['routes', i, 'rateLimit', 'scope'],

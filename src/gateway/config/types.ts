@@ -219,8 +219,18 @@ export interface RouteConfig {
   maxBodySize: number;
   auth?: AuthConfig;
   rateLimit?: RateLimitConfig;
+  cache?: CacheConfig;
   /** BFF aggregation parts (then `service` is ''). */
   aggregate?: AggregatePartConfig[];
+}
+
+export interface CacheConfig {
+  ttlMs: number;
+  maxEntries?: number;
+  maxBodyBytes?: number;
+  /** Lower-case request header names that are part of the key. */
+  vary?: string[];
+  scope: 'local' | 'cluster';
 }
 
 export interface AggregatePartConfig {

@@ -36,6 +36,10 @@ export class Exchange {
   readonly #onDone: ExchangeListener | undefined;
   tries = 0;
   status = 0;
+  /** Set when the route caches and this request may be stored. */
+  cacheKey: string | undefined;
+  #capture:
+    { chunks: Buffer[]; size: number; ttlMs: number; headers: [string, string][] } | undefined;
   endpoint: Endpoint | undefined;
   errorCode: GatewayErrorCode | undefined;
   #attempt: Attempt | undefined;
@@ -189,6 +193,7 @@ export class Exchange {
         if (extra.has(out[i]!.toLowerCase())) out.splice(i, 2);
       }
     }
+    if (this.cacheKey !== undefined) this.#startCapture(status, out);
     if (!hasRequestId) out.push('x-request-id', this.requestId);
     if (ops !== undefined) for (const v of ops.append) out.push(v);
     if (this.req.httpVersionMajor === 2) {
@@ -196,6 +201,43 @@ export class Exchange {
     } else {
       this.res.writeHead(status, out as unknown as Record<string, string>);
     }
+  }
+
+  #startCapture(status: number, out: string[]): void {
+    const cache = this.route.cache!;
+    const record: Record<string, string> = {};
+    const headers: [string, string][] = [];
+    for (let i = 0; i < out.length; i += 2) {
+      const lower = out[i]!.toLowerCase();
+      record[lower] =
+        record[lower] === undefined ? out[i + 1]! : `${record[lower]}, ${out[i + 1]!}`;
+      if (lower !== 'x-request-id' && lower !== 'x-cache') headers.push([out[i]!, out[i + 1]!]);
+    }
+    const ttlMs = cache.shouldStore(this.method, this.req.headers, status, record);
+    if (ttlMs > 0) this.#capture = { chunks: [], size: 0, ttlMs, headers };
+    out.push('x-cache', 'MISS');
+  }
+
+  /** Keeps a copy of a body chunk for the cache (until it grows past the cache's limit). */
+  capture(chunk: Buffer): void {
+    const capture = this.#capture;
+    if (capture === undefined) return;
+    capture.size += chunk.length;
+    if (capture.size > this.route.cache!.maxBodyBytes) this.#capture = undefined;
+    else capture.chunks.push(Buffer.from(chunk)); // undici may reuse the chunk's memory
+  }
+
+  /** The whole answer went out: store it. */
+  storeCapture(): void {
+    const capture = this.#capture;
+    if (capture === undefined || this.cacheKey === undefined) return;
+    this.#capture = undefined;
+    void this.route.cache!.store(this.cacheKey, {
+      status: this.status,
+      headers: capture.headers,
+      body: Buffer.concat(capture.chunks, capture.size),
+      ttlMs: capture.ttlMs,
+    });
   }
 
   /** The try ended in an error that is not retried: answer, or cut a response already begun. */
@@ -340,6 +382,7 @@ class Attempt implements Dispatcher.DispatchHandler {
 
   onData(chunk: Buffer): boolean {
     if (this.#cancelled || this.exchange.done) return false;
+    this.exchange.capture(chunk);
     const res = this.exchange.res;
     if (res.write(chunk)) return true;
     // Backpressure: pause the upstream until the client drains.
@@ -353,6 +396,7 @@ class Attempt implements Dispatcher.DispatchHandler {
     const exchange = this.exchange;
     if (this.#cancelled || exchange.done) return;
     exchange.res.end();
+    exchange.storeCapture();
     exchange.finish();
   }
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizePath, PathError } from '../router/index.js';
 import type { PolicyAnswer, PolicyContext, RequestPolicy } from '../policies/policy.js';
+import { ageSeconds, type CachedResponse } from '../policies/cache/index.js';
 import type { CompiledRoute } from '../runtime/compiled-route.js';
 import type { Snapshot } from '../runtime/snapshot.js';
 import { sendError, type GatewayErrorCode } from './error-response.js';
@@ -84,7 +85,7 @@ export function createProxyHandler(
         runAggregate(route, req, res, match.params, headers, requestId, startedAt);
         return;
       }
-      new Exchange(
+      const exchange = new Exchange(
         req,
         res,
         route,
@@ -94,7 +95,20 @@ export function createProxyHandler(
         hasRequestBody(req),
         onDone,
         startedAt,
-      ).start();
+      );
+      const cache = route.cache;
+      if (cache === null) return exchange.start();
+      const key = cache.key(exchange.method, host ?? '', path, req.headers);
+      if (key === undefined) return exchange.start();
+      exchange.cacheKey = key;
+      if (cache.bypassLookup(req.headers)) return exchange.start();
+      const hit = cache.lookup(key);
+      const serve = (entry: CachedResponse | undefined): void => {
+        if (entry === undefined) return exchange.start();
+        serveFromCache(route, req, res, entry, requestId, startedAt);
+      };
+      if (hit instanceof Promise) void hit.then(serve, () => exchange.start());
+      else serve(hit);
     };
     if (route.policies === null) return proceed(undefined);
     const ctx: PolicyContext = {
@@ -220,4 +234,29 @@ function decodedParams(params: Readonly<Record<string, string>>): Record<string,
     }
   }
   return out;
+}
+
+/** Answers from the route's cache: the stored status, headers and body, with `Age` and `X-Cache`. */
+function serveFromCache(
+  route: CompiledRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+  entry: CachedResponse,
+  requestId: string,
+  startedAt: number,
+): void {
+  if (res.destroyed || res.headersSent) return;
+  const headers: string[] = [];
+  for (const [name, value] of entry.headers) headers.push(name, value);
+  headers.push(
+    'age',
+    String(ageSeconds(entry, route.cache!.clock.now())),
+    'x-cache',
+    'HIT',
+    'x-request-id',
+    requestId,
+  );
+  res.writeHead(entry.status, headers as unknown as Record<string, string>);
+  res.end(req.method === 'HEAD' ? undefined : entry.body);
+  route.stats.record(entry.status, performance.now() - startedAt);
 }

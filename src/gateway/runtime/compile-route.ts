@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { retryBudget } from '../../resilience/index.js';
 import type { HashOn, HeaderOps, RouteConfig } from '../config/types.js';
 import type { Aggregator } from '../policies/aggregate/aggregator.js';
+import type { ResponseCache } from '../policies/cache/index.js';
 import type { RequestPolicy } from '../policies/policy.js';
 import { RouteStats } from '../metrics/route-stats.js';
 import type { UpstreamService } from '../upstream/upstream-service.js';
@@ -13,6 +14,7 @@ export function compileRoute(
   service: UpstreamService,
   policies: RequestPolicy[] | null = null,
   aggregator: Aggregator | null = null,
+  cache: ResponseCache | null = null,
 ): CompiledRoute {
   // Headers a policy sets upstream (e.g. X-User-ID from a JWT claim) are removed from the
   // client's request first: a client can never send its own identity.
@@ -33,6 +35,7 @@ export function compileRoute(
     stats: new RouteStats(route.name, aggregator === null ? service.name : 'aggregate'),
     policies,
     aggregator,
+    cache,
     hashKey:
       service.config.balancer === 'consistent-hash'
         ? compileHashKey(service.config.hashOn)

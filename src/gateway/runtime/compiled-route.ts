@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { RetryBudget } from '../../resilience/index.js';
 import type { RouteStats } from '../metrics/route-stats.js';
 import type { Aggregator } from '../policies/aggregate/aggregator.js';
+import type { ResponseCache } from '../policies/cache/index.js';
 import type { RequestPolicy } from '../policies/policy.js';
 import type { PoolSet, UpstreamService } from '../upstream/upstream-service.js';
 
@@ -54,4 +55,6 @@ export interface CompiledRoute {
   readonly policies: readonly RequestPolicy[] | null;
   /** For BFF aggregation routes: runs the parts instead of proxying. */
   readonly aggregator: Aggregator | null;
+  /** The route's response cache, or null. */
+  readonly cache: ResponseCache | null;
 }

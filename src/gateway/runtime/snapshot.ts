@@ -5,9 +5,14 @@ import {
   staticSource,
   type EndpointSource,
 } from '../../core/upstream/discovery/index.js';
-import type { GatewayConfig, ServiceConfig } from '../config/types.js';
+import type { GatewayConfig, RouteConfig, ServiceConfig } from '../config/types.js';
 import { createRouter, type Router } from '../router/index.js';
 import { createAggregator } from '../policies/aggregate/aggregator.js';
+import {
+  createResponseCache,
+  type RedisCacheClient,
+  type ResponseCache,
+} from '../policies/cache/index.js';
 import { buildPolicies } from '../policies/build-policies.js';
 import { patternParams } from '../config/schema/route-path.js';
 import { partCaller } from './part-caller.js';
@@ -93,6 +98,7 @@ function finishSnapshot(
               }),
             },
           ),
+      route.cache === undefined ? null : buildCache(route, config, deps),
     );
     const old = oldRoutes.get(route.name);
     if (old !== undefined && old.stats.service === route.service) {
@@ -152,4 +158,19 @@ function createSource(
         interval: source.interval,
       });
   }
+}
+
+function buildCache(route: RouteConfig, config: GatewayConfig, deps: SnapshotDeps): ResponseCache {
+  const c = route.cache!;
+  return createResponseCache({
+    ttlMs: c.ttlMs,
+    ...(c.maxEntries !== undefined && { maxEntries: c.maxEntries }),
+    ...(c.maxBodyBytes !== undefined && { maxBodyBytes: c.maxBodyBytes }),
+    ...(c.vary !== undefined && { vary: c.vary }),
+    ...(c.scope === 'cluster' && {
+      redis: deps.redis(config.redis!.address) as unknown as RedisCacheClient,
+      prefix: `sy:cache:${route.name}:`,
+    }),
+    logger: deps.logger,
+  });
 }

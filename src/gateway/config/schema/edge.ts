@@ -132,3 +132,16 @@ export const aggregatePartSchema = z.strictObject({
 export const aggregatePartName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, {
   error: 'a part name starts with a letter (letters, digits, _ and -)',
 });
+
+/** `routes[].cache`: cache GET answers (RFC 9111 rules; the route's `ttl` is an upper bound). */
+export const cacheSchema = z.strictObject({
+  ttl: duration({ positive: true }),
+  maxEntries: z.int().min(1).optional(),
+  maxBodySize: z
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: 'bytes; larger answers are not cached' }),
+  vary: z.array(headerName()).optional(),
+  scope: z.enum(['local', 'cluster']).optional(),
+});

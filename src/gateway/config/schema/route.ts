@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { DEFAULTS } from '../defaults.js';
-import { aggregatePartName, aggregatePartSchema, authSchema, rateLimitSchema } from './edge.js';
+import {
+  aggregatePartName,
+  aggregatePartSchema,
+  authSchema,
+  cacheSchema,
+  rateLimitSchema,
+} from './edge.js';
 import { didYouMean } from '../did-you-mean.js';
 import {
   inferMatchType,
@@ -176,6 +182,7 @@ export const routeSchema = z
     maxBodySize: size().optional().meta({ description: 'default: limits.maxBodySize' }),
     aggregate: z.record(aggregatePartName, aggregatePartSchema).optional(),
     auth: authSchema.optional(),
+    cache: cacheSchema.optional(),
     rateLimit: rateLimitSchema.optional(),
   })
   .superRefine((route, ctx) => {
