@@ -117,7 +117,11 @@ routes:
     assert.equal((await call(`${gw.url}/api/v1/search?q=x`)).status, 401);
     const headers = { 'x-api-key': 'partner-a-secret-key' };
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++)
+    const first = await call(`${gw.url}/api/v1/search?q=x`, { headers });
+    statuses.push(first.status);
+    assert.equal(first.headers.get('ratelimit-limit'), '3', 'admitted answers carry the limit');
+    assert.ok(first.headers.get('ratelimit-remaining') !== null);
+    for (let i = 0; i < 4; i++)
       statuses.push((await call(`${gw.url}/api/v1/search?q=x`, { headers })).status);
     assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
     const limited = await call(`${gw.url}/api/v1/search?q=x`, { headers });

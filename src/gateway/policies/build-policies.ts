@@ -2,7 +2,7 @@ import type { Logger } from '../../core/logger.js';
 import type { GatewayConfig, RouteConfig } from '../config/types.js';
 import { apiKeyAuth, forwardAuth, jwtAuth } from './auth/index.js';
 import type { RequestPolicy } from './policy.js';
-import { rateLimit } from './rate-limit/rate-limit.js';
+import { rateLimit, rateLimitHeaders } from './rate-limit/rate-limit.js';
 import type { RedisClient } from './rate-limit/redis-rate-limiter.js';
 import type { RateLimitKeySpec } from './rate-limit/rate-limit-key.js';
 
@@ -48,6 +48,12 @@ export function buildPolicies(
         key: key as RateLimitKeySpec,
         scope,
         logger: deps.logger,
+        // Admitted answers carry the limit's state too (refusals get it on the 429).
+        onDecision: (ctx, decision) => {
+          const out = (ctx.responseHeaders ??= []);
+          for (const [name, value] of Object.entries(rateLimitHeaders(decision)))
+            out.push(name, value);
+        },
         // Each route's limit gets its own Redis keys.
         ...(scope === 'cluster' && {
           redis: deps.redis(config.redis!.address),

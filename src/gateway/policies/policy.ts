@@ -16,6 +16,8 @@ export interface PolicyContext {
   consumer?: string;
   /** Set by JWT authentication. */
   claims?: Readonly<Record<string, unknown>>;
+  /** Headers policies want on the response to the client (e.g. `RateLimit-*`), flat pairs. */
+  responseHeaders?: string[];
 }
 
 /** An error answer body: the proxy renders it as `{ error: { code, message, requestId } }`. */

@@ -36,6 +36,8 @@ export class Exchange {
   readonly #onDone: ExchangeListener | undefined;
   tries = 0;
   status = 0;
+  /** Headers the route's policies add to the response (e.g. `RateLimit-*`), flat pairs. */
+  responseExtra: string[] | undefined;
   /** Set when the route caches and this request may be stored. */
   cacheKey: string | undefined;
   #capture:
@@ -195,6 +197,7 @@ export class Exchange {
     }
     if (this.cacheKey !== undefined) this.#startCapture(status, out);
     if (!hasRequestId) out.push('x-request-id', this.requestId);
+    if (this.responseExtra !== undefined) for (const v of this.responseExtra) out.push(v);
     if (ops !== undefined) for (const v of ops.append) out.push(v);
     if (this.req.httpVersionMajor === 2) {
       this.res.writeHead(status, pairsToObject(out));

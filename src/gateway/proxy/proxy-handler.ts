@@ -78,7 +78,10 @@ export function createProxyHandler(
         ? target.path
         : route.rewritePath(target.path, match.params, match.matchedPath);
     const path = target.query === '' ? rewritten : rewritten + target.query;
-    const proceed = (extra: readonly [string, string][] | undefined): void => {
+    const proceed = (
+      extra: readonly [string, string][] | undefined,
+      responseExtra?: string[],
+    ): void => {
       const headers = upstreamHeaders(req, downstream, requestId, route.requestHeaders);
       if (extra !== undefined) for (const [name, value] of extra) headers.push(name, value);
       if (route.aggregator !== null) {
@@ -96,6 +99,7 @@ export function createProxyHandler(
         onDone,
         startedAt,
       );
+      if (responseExtra !== undefined) exchange.responseExtra = responseExtra;
       const cache = route.cache;
       if (cache === null) return exchange.start();
       const key = cache.key(exchange.method, host ?? '', path, req.headers);
@@ -131,7 +135,7 @@ export function createProxyHandler(
           onLocal?.(req, status, body.code as GatewayErrorCode, requestId, startedAt);
           return;
         }
-        proceed(ctx.upstreamHeaders);
+        proceed(ctx.upstreamHeaders, ctx.responseHeaders);
       },
       (error: unknown) => {
         onInternalError?.(error);
