@@ -118,6 +118,8 @@ export const ERROR_CODES = {
     'An aggregate part answered a body over `maxBodyBytes`; reading stopped (a part failure reason).',
   SY_GW_AGGREGATE_INVALID_OPTION:
     'An aggregate route (`createAggregator`) got a bad or unknown option; `details.option` names it.',
+  SY_GW_IP_FORBIDDEN:
+    "The client's address is not in the route's `ipAllow` list, or is in its `ipDeny` list; 403.",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -295,3 +295,43 @@ routes:
     assert.equal(search.seen.length, before + 1);
   });
 });
+
+describe('IP allow/deny with trusted proxies', () => {
+  let up: Upstream;
+  let gw: Gateway;
+
+  before(async () => {
+    up = await startUpstream('internal');
+    gw = await gatewayFrom(`
+listen: 127.0.0.1:0
+trustedProxies: [127.0.0.1]
+services: { internal: { targets: [${up.url}] } }
+routes:
+  - { match: { path: /office }, service: internal, ipAllow: [10.0.0.0/8], ipDeny: [10.6.6.6] }
+  - { match: { path: /open }, service: internal, ipDeny: [192.168.0.0/16] }
+`);
+  });
+  after(async () => {
+    await gw.close();
+    await up.close();
+  });
+
+  test('the client IP comes from X-Forwarded-For only through a trusted proxy; deny wins', async () => {
+    const from = (ip: string | undefined, path = '/office') =>
+      call(`${gw.url}${path}`, ip === undefined ? {} : { headers: { 'x-forwarded-for': ip } });
+    assert.equal((await from('10.1.2.3')).status, 200);
+    const denied = await from('10.6.6.6');
+    assert.equal(denied.status, 403);
+    assert.equal(denied.json.error.code, 'SY_GW_IP_FORBIDDEN');
+    assert.equal((await from('8.8.8.8')).status, 403);
+    assert.equal(
+      (await from(undefined)).status,
+      403,
+      'the peer 127.0.0.1 is not in the allow list',
+    );
+    // A forged left-most entry does not help: the right-most untrusted address counts.
+    assert.equal((await from('10.1.2.3, 8.8.8.8')).status, 403);
+    assert.equal((await from('192.168.1.1', '/open')).status, 403);
+    assert.equal((await from('8.8.8.8', '/open')).status, 200);
+  });
+});

@@ -209,6 +209,8 @@ function normalizeRoute(
       websocket: false,
     }),
     ...(r.auth && { auth: normalizeAuth(r.auth, file) }),
+    ...(r.ipAllow && { ipAllow: [...r.ipAllow] }),
+    ...(r.ipDeny && { ipDeny: [...r.ipDeny] }),
     ...(r.cache && {
       cache: {
         ttlMs: r.cache.ttl,

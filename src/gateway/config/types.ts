@@ -220,6 +220,9 @@ export interface RouteConfig {
   auth?: AuthConfig;
   rateLimit?: RateLimitConfig;
   cache?: CacheConfig;
+  /** Client addresses / CIDR blocks allowed (all others get 403), and refused. */
+  ipAllow?: string[];
+  ipDeny?: string[];
   /** BFF aggregation parts (then `service` is ''). */
   aggregate?: AggregatePartConfig[];
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '../../core/logger.js';
 import type { GatewayConfig, RouteConfig } from '../config/types.js';
 import { apiKeyAuth, forwardAuth, jwtAuth } from './auth/index.js';
+import { ipFilter } from './ip-filter.js';
 import type { RequestPolicy } from './policy.js';
 import { rateLimit, rateLimitHeaders } from './rate-limit/rate-limit.js';
 import type { RedisClient } from './rate-limit/redis-rate-limiter.js';
@@ -23,6 +24,10 @@ export function buildPolicies(
   deps: PolicyDeps,
 ): RequestPolicy[] | null {
   const policies: RequestPolicy[] = [];
+  // Cheapest refusal first: an address that may not call never costs a signature check.
+  if (route.ipAllow !== undefined || route.ipDeny !== undefined) {
+    policies.push(ipFilter({ allow: route.ipAllow ?? [], deny: route.ipDeny ?? [] }));
+  }
   const auth = route.auth;
   if (auth?.kind === 'jwt') {
     const { kind: _kind, ...options } = auth;

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { BlockList, isIP } from 'node:net';
+import { isIP, type BlockList } from 'node:net';
+import { blockListOf } from './ip-filter.js';
 
 /**
  * The client's address: the socket peer, unless the peer is a trusted proxy — then the
@@ -11,14 +12,7 @@ export class ClientIpResolver {
 
   constructor(trustedProxies: readonly string[]) {
     if (trustedProxies.length === 0) return;
-    const list = new BlockList();
-    for (const entry of trustedProxies) {
-      const [ip, bits] = entry.split('/') as [string, string | undefined];
-      const type = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
-      if (bits === undefined) list.addAddress(ip, type);
-      else list.addSubnet(ip, Number(bits), type);
-    }
-    this.#trusted = list;
+    this.#trusted = blockListOf(trustedProxies);
   }
 
   resolve(req: IncomingMessage): string {

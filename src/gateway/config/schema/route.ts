@@ -6,6 +6,7 @@ import {
   authSchema,
   cacheSchema,
   rateLimitSchema,
+  trustedProxySchema,
 } from './edge.js';
 import { didYouMean } from '../did-you-mean.js';
 import {
@@ -183,6 +184,8 @@ export const routeSchema = z
     aggregate: z.record(aggregatePartName, aggregatePartSchema).optional(),
     auth: authSchema.optional(),
     cache: cacheSchema.optional(),
+    ipAllow: z.array(trustedProxySchema).optional(),
+    ipDeny: z.array(trustedProxySchema).optional(),
     rateLimit: rateLimitSchema.optional(),
   })
   .superRefine((route, ctx) => {
