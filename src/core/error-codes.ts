@@ -120,6 +120,8 @@ export const ERROR_CODES = {
     'An aggregate route (`createAggregator`) got a bad or unknown option; `details.option` names it.',
   SY_GW_IP_FORBIDDEN:
     "The client's address is not in the route's `ipAllow` list, or is in its `ipDeny` list; 403.",
+  SY_GW_CORS_PREFLIGHT:
+    'Not an error: a CORS preflight the gateway answered itself (204); counted in local responses.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -335,3 +335,52 @@ routes:
     assert.equal((await from('8.8.8.8', '/open')).status, 200);
   });
 });
+
+describe('CORS at the gateway', () => {
+  let up: Upstream;
+  let gw: Gateway;
+
+  before(async () => {
+    up = await startUpstream('api');
+    gw = await gatewayFrom(`
+listen: 127.0.0.1:0
+services: { api: { targets: [${up.url}] } }
+routes:
+  - match: { path: /api, method: GET }
+    service: api
+    cors: { origins: [https://app.example], credentials: true, exposeHeaders: [X-Request-ID] }
+`);
+  });
+  after(async () => {
+    await gw.close();
+    await up.close();
+  });
+
+  test('a preflight is answered here (even for a GET-only route); allowed origins get the headers', async () => {
+    const preflight = await call(`${gw.url}/api/items`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://app.example',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://app.example');
+    assert.equal(preflight.headers.get('access-control-allow-headers'), 'authorization');
+    assert.equal(preflight.headers.get('access-control-allow-credentials'), 'true');
+    assert.equal(up.seen.length, 0, 'the preflight never reached the upstream');
+
+    const actual = await call(`${gw.url}/api/items`, {
+      headers: { origin: 'https://app.example' },
+    });
+    assert.equal(actual.status, 200);
+    assert.equal(actual.headers.get('access-control-allow-origin'), 'https://app.example');
+    assert.equal(actual.headers.get('access-control-expose-headers'), 'X-Request-ID');
+
+    const stranger = await call(`${gw.url}/api/items`, {
+      headers: { origin: 'https://evil.example' },
+    });
+    assert.equal(stranger.headers.get('access-control-allow-origin'), null);
+  });
+});

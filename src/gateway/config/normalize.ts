@@ -209,6 +209,18 @@ function normalizeRoute(
       websocket: false,
     }),
     ...(r.auth && { auth: normalizeAuth(r.auth, file) }),
+    ...(r.cors && {
+      cors: {
+        origins: [...r.cors.origins],
+        ...definedOnly({
+          methods: r.cors.methods,
+          headers: r.cors.headers,
+          exposeHeaders: r.cors.exposeHeaders,
+          credentials: r.cors.credentials,
+          maxAgeSeconds: r.cors.maxAge === undefined ? undefined : Math.round(r.cors.maxAge / 1000),
+        }),
+      },
+    }),
     ...(r.ipAllow && { ipAllow: [...r.ipAllow] }),
     ...(r.ipDeny && { ipDeny: [...r.ipDeny] }),
     ...(r.cache && {

@@ -220,6 +220,14 @@ export interface RouteConfig {
   auth?: AuthConfig;
   rateLimit?: RateLimitConfig;
   cache?: CacheConfig;
+  cors?: {
+    origins: string[];
+    methods?: string[];
+    headers?: string[];
+    exposeHeaders?: string[];
+    credentials?: boolean;
+    maxAgeSeconds?: number;
+  };
   /** Client addresses / CIDR blocks allowed (all others get 403), and refused. */
   ipAllow?: string[];
   ipDeny?: string[];

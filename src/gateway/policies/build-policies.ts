@@ -1,6 +1,7 @@
 import type { Logger } from '../../core/logger.js';
 import type { GatewayConfig, RouteConfig } from '../config/types.js';
 import { apiKeyAuth, forwardAuth, jwtAuth } from './auth/index.js';
+import { cors } from './cors.js';
 import { ipFilter } from './ip-filter.js';
 import type { RequestPolicy } from './policy.js';
 import { rateLimit, rateLimitHeaders } from './rate-limit/rate-limit.js';
@@ -28,6 +29,8 @@ export function buildPolicies(
   if (route.ipAllow !== undefined || route.ipDeny !== undefined) {
     policies.push(ipFilter({ allow: route.ipAllow ?? [], deny: route.ipDeny ?? [] }));
   }
+  // CORS before auth: a browser's preflight carries no credentials.
+  if (route.cors !== undefined) policies.push(cors(route.cors));
   const auth = route.auth;
   if (auth?.kind === 'jwt') {
     const { kind: _kind, ...options } = auth;

@@ -63,7 +63,11 @@ export function createProxyHandler(
       return answer(req, res, 'SY_GW_BAD_PATH', requestId, startedAt, 400, target.reason);
     }
     const host = req.headers.host ?? (req.headers[':authority'] as string | undefined);
-    const match = snapshot.router.find(req.method ?? 'GET', host, target.path, req.headers);
+    // A CORS preflight is routed as the request it announces (a GET-only route still gets it).
+    const preflight =
+      req.method === 'OPTIONS' ? req.headers['access-control-request-method'] : undefined;
+    const method = typeof preflight === 'string' ? preflight.toUpperCase() : (req.method ?? 'GET');
+    const match = snapshot.router.find(method, host, target.path, req.headers);
     if (match === undefined) {
       return answer(req, res, 'SY_GW_ROUTE_NOT_FOUND', requestId, startedAt, 404);
     }
@@ -126,6 +130,13 @@ export function createProxyHandler(
         if (res.destroyed || res.headersSent) return; // the client left while a policy waited
         if (result !== undefined) {
           const { status, headers, body } = result;
+          if (status === 204) {
+            // An answer without a body (a CORS preflight).
+            res.writeHead(204, { 'x-request-id': requestId, ...headers });
+            res.end();
+            onLocal?.(req, 204, body.code as GatewayErrorCode, requestId, startedAt);
+            return;
+          }
           res.writeHead(status, {
             'content-type': 'application/json',
             'x-request-id': requestId,

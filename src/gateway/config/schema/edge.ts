@@ -145,3 +145,19 @@ export const cacheSchema = z.strictObject({
   vary: z.array(headerName()).optional(),
   scope: z.enum(['local', 'cluster']).optional(),
 });
+
+/** `routes[].cors`: CORS answered at the gateway. */
+export const corsSchema = z.strictObject({
+  origins: z
+    .array(
+      z.string().regex(/^(\*|https?:\/\/[^\s/]+)$/, {
+        error: 'expected "*" or an origin like https://app.example',
+      }),
+    )
+    .min(1),
+  methods: z.array(z.string().min(1)).optional(),
+  headers: z.array(headerName()).optional(),
+  exposeHeaders: z.array(headerName()).optional(),
+  credentials: z.boolean().optional(),
+  maxAge: duration().optional(),
+});

@@ -5,6 +5,7 @@ import {
   aggregatePartSchema,
   authSchema,
   cacheSchema,
+  corsSchema,
   rateLimitSchema,
   trustedProxySchema,
 } from './edge.js';
@@ -184,6 +185,7 @@ export const routeSchema = z
     aggregate: z.record(aggregatePartName, aggregatePartSchema).optional(),
     auth: authSchema.optional(),
     cache: cacheSchema.optional(),
+    cors: corsSchema.optional(),
     ipAllow: z.array(trustedProxySchema).optional(),
     ipDeny: z.array(trustedProxySchema).optional(),
     rateLimit: rateLimitSchema.optional(),
