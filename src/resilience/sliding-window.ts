@@ -212,7 +212,7 @@ class SlidingCounter extends LocalRateLimiter<CounterState> {
  * When `previous * (start + window - t) / window + current + cost <= limit` first holds: later
  * in this window if `current` leaves room, else in the next, where `current` is the fading one.
  */
-function counterRetry(
+export function counterRetry(
   limit: number,
   window: number,
   start: number,

@@ -1,3 +1,4 @@
+import { captureLogger } from '../helpers/capture-logger.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
@@ -21,18 +22,6 @@ async function connect(port: number): Promise<Redis> {
   clients.push(r);
   await r.connect();
   return r;
-}
-
-function captureLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const push = (level: string) => (msg: string) => void lines.push(`${level} ${msg}`);
-  return {
-    lines,
-    debug: push('debug'),
-    info: push('info'),
-    warn: push('warn'),
-    error: push('error'),
-  };
 }
 
 function options(redis: Redis, extra: Partial<ResponseCacheOptions> = {}): ResponseCacheOptions {

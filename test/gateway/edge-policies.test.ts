@@ -384,3 +384,44 @@ routes:
     assert.equal(stranger.headers.get('access-control-allow-origin'), null);
   });
 });
+
+describe('WebSocket upgrades pass the route policies', () => {
+  let up: Upstream;
+  let gw: Gateway;
+
+  before(async () => {
+    up = await startUpstream('ws');
+    process.env.SY_TEST_WS_KEY = 'ws-secret-key-1';
+    gw = await gatewayFrom(`
+listen: 127.0.0.1:0
+consumers: [{ name: c, apiKeys: ['\${SY_TEST_WS_KEY}'] }]
+services: { ws: { targets: [${up.url}] } }
+routes:
+  - { match: { path: /ws }, service: ws, auth: { apiKey: {} } }
+`);
+  });
+  after(async () => {
+    await gw.close();
+    await up.close();
+    delete process.env.SY_TEST_WS_KEY;
+  });
+
+  test('an upgrade without the API key gets 401 and never reaches the upstream', async () => {
+    const { connect } = await import('node:net');
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(gw.port, '127.0.0.1', () =>
+        socket.write(
+          'GET /ws HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
+            'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        ),
+      );
+      let out = '';
+      socket.setEncoding('latin1').on('data', (d: string) => (out += d));
+      socket.on('end', () => resolve(out));
+      socket.on('error', reject);
+    });
+    assert.match(answer, /^HTTP\/1.1 401 /);
+    assert.match(answer, /SY_GW_AUTH_INVALID/);
+    assert.equal(up.seen.length, 0);
+  });
+});

@@ -1,8 +1,8 @@
+import { captureLogger } from '../helpers/capture-logger.js';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import type { Logger } from '../../src/core/logger.js';
 import type { PolicyContext } from '../../src/gateway/policies/policy.js';
 import { rateLimit } from '../../src/gateway/policies/rate-limit/rate-limit.js';
 import {
@@ -33,18 +33,6 @@ async function ready(...rs: Redis[]): Promise<void> {
 /** A fresh prefix per test so tests never share state. */
 function prefix(): string {
   return `t${++prefixSeq}:`;
-}
-
-function captureLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const push = (level: string) => (msg: string) => void lines.push(`${level} ${msg}`);
-  return {
-    lines,
-    debug: push('debug'),
-    info: push('info'),
-    warn: push('warn'),
-    error: push('error'),
-  };
 }
 
 before(async () => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizePath, PathError } from '../router/index.js';
-import type { PolicyAnswer, PolicyContext, RequestPolicy } from '../policies/policy.js';
+import type { PolicyContext } from '../policies/policy.js';
+import { runPolicies } from '../policies/run-policies.js';
 import { ageSeconds, type CachedResponse } from '../policies/cache/index.js';
 import type { CompiledRoute } from '../runtime/compiled-route.js';
 import type { Snapshot } from '../runtime/snapshot.js';
@@ -82,6 +83,22 @@ export function createProxyHandler(
         ? target.path
         : route.rewritePath(target.path, match.params, match.matchedPath);
     const path = target.query === '' ? rewritten : rewritten + target.query;
+    if (route.policies === null && route.aggregator === null && route.cache === null) {
+      // hot path: a plain proxied route allocates no closures for the optional phases.
+      const headers = upstreamHeaders(req, downstream, requestId, route.requestHeaders);
+      new Exchange(
+        req,
+        res,
+        route,
+        requestId,
+        path,
+        headers,
+        hasRequestBody(req),
+        onDone,
+        startedAt,
+      ).start();
+      return;
+    }
     const proceed = (
       extra: readonly [string, string][] | undefined,
       responseExtra?: string[],
@@ -164,19 +181,6 @@ export function createProxyHandler(
       answer(req, res, 'SY_GW_INTERNAL', requestId, performance.now(), 500);
     }
   };
-}
-
-/** Runs a route's policies in order; resolves with the first answer, or undefined to proxy. */
-async function runPolicies(
-  policies: readonly RequestPolicy[],
-  ctx: PolicyContext,
-): Promise<PolicyAnswer> {
-  for (const policy of policies) {
-    const result = policy.apply(ctx);
-    const answer = result instanceof Promise ? await result : result;
-    if (answer !== undefined) return answer;
-  }
-  return undefined;
 }
 
 /** Headers that describe the downstream request's body or connection, not a part's GET. */

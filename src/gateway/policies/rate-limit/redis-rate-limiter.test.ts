@@ -1,6 +1,6 @@
+import { captureLogger } from '../../../../test/helpers/capture-logger.js';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Logger } from '../../../core/logger.js';
 import { ManualClock } from '../../../resilience/index.js';
 import { limiterSpec } from './limiter-spec.js';
 import { redisRateLimiter, type RedisClient } from './redis-rate-limiter.js';
@@ -30,18 +30,6 @@ function fakeRedis(reply: Reply, status = 'ready') {
     scan: () => Promise.resolve(['0', []] as [string, string[]]),
   } satisfies RedisClient;
   return { client, calls };
-}
-
-function captureLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const push = (level: string) => (msg: string) => void lines.push(`${level} ${msg}`);
-  return {
-    lines,
-    debug: push('debug'),
-    info: push('info'),
-    warn: push('warn'),
-    error: push('error'),
-  };
 }
 
 const OPTIONS = { rate: '10/s', burst: 2, algorithm: 'token-bucket' } as const;

@@ -1,3 +1,4 @@
+import { counterRetry } from '../../../resilience/sliding-window.js';
 import { SwitchyardError } from '../../../core/errors.js';
 import { createLogger, type Logger } from '../../../core/logger.js';
 import { systemClock, type Clock, type Duration } from '../../../resilience/index.js';
@@ -277,22 +278,6 @@ class RedisLimiter implements RedisRateLimiter {
       prefix: this.#s.prefix,
     });
   }
-}
-
-/** Same as the local sliding counter's (src/resilience/sliding-window.ts), times relative to now. */
-function counterRetry(
-  limit: number,
-  window: number,
-  start: number,
-  previous: number,
-  current: number,
-  cost: number,
-): number {
-  if (cost > limit) return Infinity;
-  if (current + cost <= limit)
-    return start + window - (window * (limit - current - cost)) / previous;
-  if (current <= limit - cost) return start + window;
-  return start + 2 * window - (window * (limit - cost)) / current;
 }
 
 function escapeGlob(text: string): string {
